@@ -1,0 +1,70 @@
+"""The Typer application object and the error handling shared by all commands.
+
+Commands live in sibling modules (one module per command group) and register on ``app``; they stay
+thin: parse options, call library functions, format output.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Callable, TypeVar
+
+import typer
+
+from tipnlp import __version__
+from tipnlp.errors import EXIT_CODES, TipnlpError
+
+F = TypeVar("F", bound=Callable)
+
+_EXIT_CODE_HELP = "\n".join(f"  {code}  {meaning}" for code, meaning in sorted(EXIT_CODES.items()))
+
+app = typer.Typer(
+    name="tipnlp",
+    help=(
+        "Tag trafficking-in-persons documents with the themes of UN GA resolution 71/167 and link "
+        "each tag to the resolution's operative paragraphs.\n\nExit codes:\n\n" + _EXIT_CODE_HELP
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def fail(error: TipnlpError) -> typer.Exit:
+    """Print a one-line error (and hint) on stderr; return the Exit to raise."""
+    print(f"error: {error.message}", file=sys.stderr)
+    if error.hint:
+        print(f"hint: {error.hint}", file=sys.stderr)
+    return typer.Exit(code=error.exit_code)
+
+
+def handles_errors(func: F) -> F:
+    """Turn TipnlpError into a clear message and its exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except TipnlpError as error:
+            raise fail(error) from None
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            raise typer.Exit(code=130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        print(f"tipnlp {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """tipnlp: themes of resolution 71/167 in policy documents."""

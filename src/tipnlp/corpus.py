@@ -1,0 +1,101 @@
+"""Access to the shared corpus: where it is, its manifest, and its documents read by tipnlp's own ingest.
+
+The corpus root is ``--corpus-dir``, else ``TIPNLP_CORPUS_DIR``, else ``../shared/corpora`` beside the
+repository (or beside the current folder). Documents are read from there; their text never enters
+the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+from tipnlp.errors import DataError
+from tipnlp.records import Document
+
+ENV_VAR = "TIPNLP_CORPUS_DIR"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+RESOLUTION_ID = "resolution-71-167"
+
+
+def corpus_root(corpus_dir: str | Path | None = None, must_exist: bool = True) -> Path:
+    """Resolve the corpus folder (the one holding ``manifest.jsonl``)."""
+    candidates: list[Path] = []
+    if corpus_dir:
+        candidates.append(Path(corpus_dir))
+    elif os.environ.get(ENV_VAR):
+        candidates.append(Path(os.environ[ENV_VAR]))
+    else:
+        candidates += [REPO_ROOT.parent / "shared" / "corpora", Path.cwd().parent / "shared" / "corpora"]
+    for path in candidates:
+        if (path / "manifest.jsonl").is_file():
+            return path.resolve()
+    if must_exist:
+        tried = ", ".join(str(p) for p in candidates)
+        raise DataError(
+            f"no corpus found (looked for manifest.jsonl in: {tried})",
+            hint=f"Pass --corpus-dir or set {ENV_VAR} to the folder holding manifest.jsonl.",
+        )
+    return candidates[0]
+
+
+def iter_manifest(corpus_dir: str | Path | None = None) -> Iterator[dict[str, Any]]:
+    """Rows of ``manifest.jsonl`` in file order."""
+    root = corpus_root(corpus_dir)
+    with open(root / "manifest.jsonl", encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise DataError(f"manifest.jsonl line {n}: not valid JSON ({err.msg})") from None
+
+
+def manifest_index(corpus_dir: str | Path | None = None) -> dict[str, dict[str, Any]]:
+    return {row["id"]: row for row in iter_manifest(corpus_dir)}
+
+
+def resolution_path(corpus_dir: str | Path | None = None) -> Path:
+    return corpus_root(corpus_dir).parent / "resolution-71-167.md"
+
+
+def document_path(row: dict[str, Any], corpus_dir: str | Path | None = None) -> Path:
+    if row["id"] == RESOLUTION_ID:
+        return resolution_path(corpus_dir)
+    return corpus_root(corpus_dir) / row["file"]
+
+
+def resolution_row() -> dict[str, Any]:
+    """A manifest-like row for the resolution itself, whose operative paragraphs are gold passages too."""
+    return {
+        "id": RESOLUTION_ID,
+        "title": "UN General Assembly resolution 71/167, Trafficking in women and girls (2016)",
+        "jurisdiction": "United Nations",
+        "doc_type": "un_resolution",
+        "year": 2016,
+        "format": "md",
+        "file": "../resolution-71-167.md",
+        "sha256": None,
+    }
+
+
+def read_corpus_document(
+    row: dict[str, Any], corpus_dir: str | Path | None = None, verify: bool = True
+) -> Document:
+    """Read one manifest document with tipnlp's ingest; check its sha256 against the manifest."""
+    from tipnlp.ingest import read_document
+
+    path = document_path(row, corpus_dir)
+    if verify and row.get("sha256"):
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != row["sha256"]:
+            raise DataError(
+                f"{row['id']}: sha256 of {path} is {digest[:12]}..., the manifest says {row['sha256'][:12]}...",
+                hint="The corpus file changed; restore it from the shared corpus or update the manifest.",
+            )
+    doc = read_document(path, doc_id=row["id"])
+    doc.metadata.update({k: row.get(k) for k in ("title", "doc_type", "jurisdiction", "year") if row.get(k)})
+    return doc

@@ -1,0 +1,233 @@
+"""Typed records that flow through every stage: ingest -> segment -> classify -> link -> report.
+
+Every record keeps character offsets into ``Document.text`` and page numbers, so that any tag can be
+shown in its source. ``to_dict`` gives the stable JSON form (the field names are part of the public
+output schema, see ``SCHEMA_VERSION``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpan:
+    """One page of a document: 1-based page number and its character range in ``Document.text``."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Document:
+    """A document read into one text with its page boundaries.
+
+    ``pages`` is never empty for a non-empty document: formats without pages (text, HTML, DOCX) get
+    one page covering the whole text.
+    """
+
+    id: str
+    source: str
+    sha256: str
+    text: str
+    format: str
+    pages: list[PageSpan] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page number holding character ``offset`` (None when there are no pages)."""
+        if not self.pages:
+            return None
+        starts = [p.start for p in self.pages]
+        i = bisect.bisect_right(starts, offset) - 1
+        return self.pages[max(i, 0)].number
+
+    def to_dict(self, with_text: bool = False) -> dict[str, Any]:
+        d = {
+            "id": self.id,
+            "source": self.source,
+            "sha256": self.sha256,
+            "format": self.format,
+            "pages": [asdict(p) for p in self.pages],
+            "metadata": self.metadata,
+        }
+        if with_text:
+            d["text"] = self.text
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A unit of a document that gets themes: a numbered paragraph, a section of a law, a block.
+
+    ``text == document.text[start:end]`` always holds.
+    """
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    heading: str = ""
+    page_start: int | None = None
+    page_end: int | None = None
+    kind: str = "block"
+
+    @property
+    def passage_id(self) -> str:
+        return passage_id(self.doc_id, self.start, self.end)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "passage_id": self.passage_id,
+            "start": self.start,
+            "end": self.end,
+            "page_start": self.page_start,
+            "page_end": self.page_end,
+            "heading": self.heading,
+            "kind": self.kind,
+            "text": self.text,
+        }
+
+
+def passage_id(doc_id: str, start: int, end: int) -> str:
+    """Stable id of a passage: document id plus character offsets."""
+    return f"{doc_id}:{start}-{end}"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A span of the document that supports a theme (document offsets), with what matched."""
+
+    start: int
+    end: int
+    text: str
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text, "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeScore:
+    """One theme assigned to a passage, its score in [0, 1] and the evidence behind it."""
+
+    id: str
+    score: float
+    evidence: tuple[Evidence, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "score": round(float(self.score), 4),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class OpLink:
+    """An operative paragraph of resolution 71/167 linked to a passage, ranked by ``score``."""
+
+    op: int
+    score: float
+    themes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"op": self.op, "score": round(float(self.score), 4), "themes": list(self.themes)}
+
+
+@dataclass(frozen=True, slots=True)
+class PassagePrediction:
+    """The themes and operative paragraphs of one passage: the unit of every output format."""
+
+    doc_id: str
+    passage_id: str
+    page: int | None
+    start: int
+    end: int
+    heading: str
+    text: str
+    themes: tuple[ThemeScore, ...] = ()
+    ops: tuple[OpLink, ...] = ()
+    page_end: int | None = None
+
+    @property
+    def theme_ids(self) -> list[str]:
+        return [t.id for t in self.themes]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "record": "passage",
+            "doc_id": self.doc_id,
+            "passage_id": self.passage_id,
+            "page": self.page,
+            "page_end": self.page_end if self.page_end is not None else self.page,
+            "start": self.start,
+            "end": self.end,
+            "heading": self.heading,
+            "text": self.text,
+            "themes": [t.to_dict() for t in self.themes],
+            "ops": [o.to_dict() for o in self.ops],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeSummary:
+    """How strongly a document expresses one theme: passage count, strength and best passages."""
+
+    id: str
+    passages: int
+    max_score: float
+    evidence_score: float
+    strongest: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "passages": self.passages,
+            "max_score": round(float(self.max_score), 4),
+            "evidence_score": round(float(self.evidence_score), 4),
+            "strongest": list(self.strongest),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentReport:
+    """Summary of one tagged document: themes ranked by evidence and operative paragraphs covered."""
+
+    doc_id: str
+    source: str
+    sha256: str
+    pages: int
+    n_passages: int
+    model: str
+    themes: tuple[ThemeSummary, ...] = ()
+    ops_covered: tuple[int, ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "record": "document",
+            "doc_id": self.doc_id,
+            "source": self.source,
+            "sha256": self.sha256,
+            "pages": self.pages,
+            "n_passages": self.n_passages,
+            "model": self.model,
+            "themes": [t.to_dict() for t in self.themes],
+            "ops_covered": list(self.ops_covered),
+            "metadata": self.metadata,
+            "error": self.error,
+        }
