@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from tipnlp.errors import DataError
 from tipnlp.records import Document
@@ -99,3 +99,86 @@ def read_corpus_document(
     doc = read_document(path, doc_id=row["id"])
     doc.metadata.update({k: row.get(k) for k in ("title", "doc_type", "jurisdiction", "year") if row.get(k)})
     return doc
+
+
+def cache_dir() -> Path:
+    """Local, git-ignored cache (``TIPNLP_CACHE_DIR`` or ``.cache/`` in the checkout)."""
+    return Path(os.environ.get("TIPNLP_CACHE_DIR") or REPO_ROOT / ".cache")
+
+
+def build_corpus(
+    corpus_dir: str | Path | None = None,
+    out_dir: str | Path | None = None,
+    progress: "Callable[[str], None] | None" = None,
+) -> tuple[Path, list[dict[str, Any]]]:
+    """Ingest and segment every manifest document, verify sha256s, save passages as a HF dataset.
+
+    Returns the dataset folder and one status row per document (``error`` set when it failed, e.g.
+    the scanned PDF). Passage ids are stable: document id plus character offsets.
+    """
+    from datasets import Dataset
+
+    from tipnlp.errors import TipnlpError
+    from tipnlp.segment import segment
+
+    splits: dict[str, str] = {}
+    try:
+        from tipnlp.gold import load_splits
+
+        splits = load_splits()
+    except TipnlpError:
+        pass
+    gold_labels: dict[str, list[str]] = {}
+    try:
+        from tipnlp.gold import load_adjudicated, load_round, resolve
+
+        gold_labels = {r.id: list(r.labels) for r in resolve(load_round(1), load_adjudicated())}
+    except TipnlpError:
+        pass
+
+    rows = list(iter_manifest(corpus_dir)) + [resolution_row()]
+    columns: dict[str, list] = {k: [] for k in (
+        "id", "doc_id", "start", "end", "page_start", "page_end", "heading", "kind", "text",
+        "doc_type", "jurisdiction", "year", "split", "gold_labels", "has_gold")}
+    status = []
+    for row in rows:
+        if progress:
+            progress(row["id"])
+        try:
+            doc = read_corpus_document(row, corpus_dir)
+        except TipnlpError as err:
+            status.append({"doc_id": row["id"], "doc_type": row.get("doc_type"), "passages": 0, "error": f"{err.code}: {err}"})
+            continue
+        passages = segment(doc)
+        for p in passages:
+            columns["id"].append(p.passage_id)
+            columns["doc_id"].append(p.doc_id)
+            columns["start"].append(p.start)
+            columns["end"].append(p.end)
+            columns["page_start"].append(p.page_start)
+            columns["page_end"].append(p.page_end)
+            columns["heading"].append(p.heading)
+            columns["kind"].append(p.kind)
+            columns["text"].append(p.text)
+            columns["doc_type"].append(row.get("doc_type"))
+            columns["jurisdiction"].append(row.get("jurisdiction"))
+            columns["year"].append(row.get("year"))
+            columns["split"].append(splits.get(row["id"], "unassigned"))
+            columns["gold_labels"].append(gold_labels.get(p.passage_id, []))
+            columns["has_gold"].append(p.passage_id in gold_labels)
+        status.append({"doc_id": row["id"], "doc_type": row.get("doc_type"), "passages": len(passages),
+                       "pages": doc.page_count, "error": None})
+    out = Path(out_dir) if out_dir else cache_dir() / "corpus"
+    Dataset.from_dict(columns).save_to_disk(str(out))
+    (out / "documents.json").write_text(json.dumps(status, indent=1), encoding="utf-8")
+    return out, status
+
+
+def load_corpus_dataset(path: str | Path | None = None):
+    """The passages dataset written by ``build_corpus``."""
+    from datasets import load_from_disk
+
+    path = Path(path) if path else cache_dir() / "corpus"
+    if not (path / "dataset_info.json").is_file():
+        raise DataError(f"no built corpus at {path}", hint="Run `tipnlp corpus build` first.")
+    return load_from_disk(str(path))

@@ -231,3 +231,24 @@ class DocumentReport:
             "metadata": self.metadata,
             "error": self.error,
         }
+
+
+@dataclass(slots=True)
+class TaggedDocument:
+    """The result of tagging one document: the document, every passage's prediction, the report."""
+
+    document: Document
+    passages: list[PassagePrediction]
+    report: DocumentReport
+
+    @property
+    def tagged(self) -> list[PassagePrediction]:
+        return [p for p in self.passages if p.themes]
+
+    def to_dict(self, all_passages: bool = False) -> dict[str, Any]:
+        chosen = self.passages if all_passages else self.tagged
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "document": self.report.to_dict(),
+            "passages": [p.to_dict() for p in chosen],
+        }

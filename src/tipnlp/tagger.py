@@ -1,0 +1,160 @@
+"""The library entry point: ``Tagger`` runs ingest -> segment -> classify -> link -> report.
+
+    from tipnlp import Tagger
+    tagger = Tagger.load()                 # the shipped default model
+    result = tagger.tag_file("law.pdf")    # TaggedDocument: passages with themes, OPs, evidence
+    result.report.themes                   # themes ranked by evidence
+
+A Tagger holds no global state and does not change after ``load``: one instance can be shared by
+threads (each call builds its own records).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from tipnlp.linking import OpLinker
+from tipnlp.records import Document, Evidence, PageSpan, PassagePrediction, TaggedDocument, ThemeScore
+from tipnlp.report import build_document_report
+from tipnlp.segment import SegmenterConfig, segment
+
+if TYPE_CHECKING:
+    from tipnlp.classifiers.base import ThemeClassifier
+
+
+class Tagger:
+    """Tag documents, texts or bare passages with themes, evidence and operative paragraphs."""
+
+    def __init__(
+        self,
+        model: "ThemeClassifier",
+        linker: OpLinker | None = None,
+        segmenter: SegmenterConfig | None = None,
+        evidence_limit: int = 3,
+    ):
+        self.model = model
+        self.linker = linker or OpLinker()
+        self.segmenter = segmenter or SegmenterConfig.default()
+        self.evidence_limit = evidence_limit
+
+    @classmethod
+    def load(cls, model: "str | Path | ThemeClassifier | None" = None) -> "Tagger":
+        """Load a model by name or path (None: the shipped default) with its OP linker."""
+        from tipnlp.classifiers import load_model
+
+        if model is None or isinstance(model, (str, Path)):
+            clf = load_model(model)
+        else:
+            clf = model
+        return cls(clf, OpLinker.load(getattr(clf, "path_", None)))
+
+    @property
+    def model_name(self) -> str:
+        return str(getattr(self.model, "name_", type(self.model).__name__))
+
+    @property
+    def themes(self) -> list[str]:
+        return list(self.model.themes)
+
+    # -- public API -----------------------------------------------------------------------------
+    def tag_file(
+        self,
+        path: str | Path,
+        *,
+        password: str | None = None,
+        doc_id: str | None = None,
+        max_pages: int | None = None,
+        max_bytes: int | None = None,
+    ) -> TaggedDocument:
+        """Read a PDF, HTML, DOCX, text or Markdown file and tag it."""
+        from tipnlp.ingest import read_document
+
+        document = read_document(path, password=password, doc_id=doc_id, max_pages=max_pages, max_bytes=max_bytes)
+        return self.tag_document(document)
+
+    def tag_text(self, text: str, doc_id: str | None = None, source: str = "<text>") -> TaggedDocument:
+        """Tag a text already in memory (segmented like a document)."""
+        import hashlib
+
+        from tipnlp.errors import EmptyDocument
+
+        if not text.strip():
+            raise EmptyDocument(f"{source}: the text is empty")
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        document = Document(
+            id=doc_id or f"text-{digest[:12]}",
+            source=source,
+            sha256=digest,
+            text=text,
+            format="txt",
+            pages=[PageSpan(1, 0, len(text))],
+        )
+        return self.tag_document(document)
+
+    def tag_document(self, document: Document) -> TaggedDocument:
+        passages = segment(document, self.segmenter)
+        predictions = self._predict(
+            [p.text for p in passages],
+            offsets=[p.start for p in passages],
+            meta=[(p.doc_id, p.passage_id, p.page_start, p.page_end, p.heading) for p in passages],
+        )
+        report = build_document_report(document, predictions, self.model_name)
+        return TaggedDocument(document=document, passages=predictions, report=report)
+
+    def tag_passages(self, texts: Sequence[str], doc_id: str = "passages") -> list[PassagePrediction]:
+        """Tag ready-made passages (no segmentation); offsets are relative to each text."""
+        return self._predict(
+            list(texts),
+            offsets=[0] * len(texts),
+            meta=[(doc_id, f"{doc_id}:{i}", None, None, "") for i in range(len(texts))],
+        )
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.predict_proba(list(texts))
+
+    # -- internals ------------------------------------------------------------------------------
+    def _predict(self, texts: list[str], offsets: list[int], meta: list[tuple]) -> list[PassagePrediction]:
+        if not texts:
+            return []
+        proba = self.model.predict_proba(texts)
+        thresholds = self.model.threshold_vector()
+        themes = list(self.model.themes)
+        assigned: list[list[tuple[str, float]]] = []
+        for row in proba:
+            hits = [(themes[j], float(row[j])) for j in np.flatnonzero(row >= thresholds)]
+            hits.sort(key=lambda h: -h[1])
+            assigned.append(hits)
+        links = self.linker.link_many(texts, [[t for t, _ in hits] for hits in assigned])
+        out = []
+        for i, text in enumerate(texts):
+            doc_id, pid, page, page_end, heading = meta[i]
+            base = offsets[i]
+            scores = tuple(
+                ThemeScore(
+                    id=theme,
+                    score=score,
+                    evidence=tuple(
+                        Evidence(base + s, base + e, text[s:e], source)
+                        for s, e, source in self.model.evidence(text, theme, self.evidence_limit)
+                    ),
+                )
+                for theme, score in assigned[i]
+            )
+            out.append(
+                PassagePrediction(
+                    doc_id=doc_id,
+                    passage_id=pid,
+                    page=page,
+                    page_end=page_end,
+                    start=base,
+                    end=base + len(text),
+                    heading=heading,
+                    text=text,
+                    themes=scores,
+                    ops=links[i],
+                )
+            )
+        return out
