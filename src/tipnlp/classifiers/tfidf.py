@@ -1,0 +1,181 @@
+"""TF-IDF word and character n-grams with one class-weighted logistic regression per theme.
+
+Probabilities are calibrated with Platt scaling fitted on cross-validated decision values of the
+training data (so the stored model is one linear model per theme plus two numbers, small on disk).
+Evidence for a theme is the word n-grams of the passage that push its score up the most.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from tipnlp.classifiers.base import ThemeClassifier
+
+STATE_FILE = "tfidf.joblib"
+
+
+class TfidfLinearClassifier(ThemeClassifier):
+    family = "tfidf"
+
+    def __init__(
+        self,
+        themes: Sequence[str],
+        default_threshold: float = 0.5,
+        C: float = 4.0,
+        word_ngrams: tuple[int, int] = (1, 2),
+        char_ngrams: tuple[int, int] = (3, 5),
+        max_word_features: int = 60000,
+        max_char_features: int = 60000,
+        min_df: int = 2,
+        class_weight: str | None = "balanced",
+        calibration_folds: int = 5,
+        use_lexicon: bool = False,
+        random_state: int = 0,
+    ):
+        super().__init__(themes, default_threshold)
+        self.C = C
+        self.word_ngrams = tuple(word_ngrams)
+        self.char_ngrams = tuple(char_ngrams)
+        self.max_word_features = max_word_features
+        self.max_char_features = max_char_features
+        self.min_df = min_df
+        self.class_weight = class_weight
+        self.calibration_folds = calibration_folds
+        self.use_lexicon = use_lexicon
+        self.random_state = random_state
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            C=self.C, word_ngrams=list(self.word_ngrams), char_ngrams=list(self.char_ngrams),
+            max_word_features=self.max_word_features, max_char_features=self.max_char_features,
+            min_df=self.min_df, class_weight=self.class_weight, calibration_folds=self.calibration_folds,
+            use_lexicon=self.use_lexicon, random_state=self.random_state,
+        )
+        return config
+
+    # -- features -------------------------------------------------------------------------------
+    def _build_vectorizers(self):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        word = TfidfVectorizer(
+            ngram_range=self.word_ngrams, min_df=self.min_df, max_features=self.max_word_features,
+            sublinear_tf=True, lowercase=True, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b", dtype=np.float32,
+        )
+        char = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=self.char_ngrams, min_df=self.min_df,
+            max_features=self.max_char_features, sublinear_tf=True, lowercase=True, dtype=np.float32,
+        )
+        return word, char
+
+    def _lexicon(self):
+        if not hasattr(self, "_lexicon_model"):
+            from tipnlp.classifiers.lexicon import LexiconClassifier
+
+            self._lexicon_model = LexiconClassifier(themes=self.themes).fit([], [])
+        return self._lexicon_model
+
+    def _features(self, texts: Sequence[str]):
+        from scipy.sparse import csr_matrix, hstack
+
+        blocks = [self.word_vectorizer_.transform(texts), self.char_vectorizer_.transform(texts)]
+        if self.use_lexicon:
+            blocks.append(csr_matrix(self._lexicon().predict_proba(texts).astype(np.float32)))
+        return hstack(blocks, format="csr")
+
+    # -- learning -------------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], labels: Sequence[Sequence[str]]) -> "TfidfLinearClassifier":
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+        texts = list(texts)
+        y = self.label_matrix(labels)
+        self.word_vectorizer_, self.char_vectorizer_ = self._build_vectorizers()
+        self.word_vectorizer_.fit(texts)
+        self.char_vectorizer_.fit(texts)
+        x = self._features(texts)
+        self.coef_ = np.zeros((len(self.themes), x.shape[1]), dtype=np.float32)
+        self.intercept_ = np.zeros(len(self.themes), dtype=np.float64)
+        self.platt_ = np.zeros((len(self.themes), 2), dtype=np.float64)
+        for j, theme in enumerate(self.themes):
+            yj = y[:, j]
+            lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000, solver="liblinear")
+            if yj.sum() == 0:  # no positives: never predict it
+                self.intercept_[j], self.platt_[j] = -10.0, (1.0, 0.0)
+                continue
+            folds = min(self.calibration_folds, int(yj.sum()), int(len(yj) - yj.sum()))
+            if folds >= 2:
+                cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
+                margins = cross_val_predict(lr, x, yj, cv=cv, method="decision_function")
+            else:
+                margins = lr.fit(x, yj).decision_function(x)
+            platt = LogisticRegression(C=1e4, max_iter=1000).fit(margins.reshape(-1, 1), yj)
+            self.platt_[j] = (platt.coef_[0, 0], platt.intercept_[0])
+            lr.fit(x, yj)
+            self.coef_[j] = lr.coef_[0]
+            self.intercept_[j] = lr.intercept_[0]
+        self.n_features_in_ = x.shape[1]
+        return self
+
+    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        x = self._features(list(texts))
+        return np.asarray(x @ self.coef_.T) + self.intercept_[None, :]
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        if not len(texts):
+            return np.zeros((0, len(self.themes)))
+        margins = self.decision_function(texts)
+        z = margins * self.platt_[:, 0][None, :] + self.platt_[:, 1][None, :]
+        return 1.0 / (1.0 + np.exp(-z))
+
+    # -- evidence -------------------------------------------------------------------------------
+    def evidence(self, text: str, theme: str, limit: int = 3) -> list[tuple[int, int, str]]:
+        """The word n-grams of ``text`` with the largest positive contribution to ``theme``."""
+        j = self.themes.index(theme)
+        row = self.word_vectorizer_.transform([text])
+        n_word = len(self.word_vectorizer_.vocabulary_)
+        contrib = row.multiply(self.coef_[j, :n_word]).tocsr()
+        if contrib.nnz == 0:
+            return []
+        order = np.argsort(-contrib.data)
+        names = self._feature_names()
+        spans: list[tuple[int, int, str]] = []
+        for k in order:
+            if contrib.data[k] <= 0 or len(spans) >= limit:
+                break
+            term = names[contrib.indices[k]]
+            pattern = r"\b" + r"\W+".join(map(re.escape, term.split())) + r"\b"
+            m = re.search(pattern, text, flags=re.IGNORECASE)
+            if m and not any(s < m.end() and m.start() < e for s, e, _ in spans):
+                spans.append((m.start(), m.end(), f"tfidf:{term}"))
+        return spans
+
+    def _feature_names(self) -> np.ndarray:
+        if not hasattr(self, "_names"):
+            self._names = self.word_vectorizer_.get_feature_names_out()
+        return self._names
+
+    # -- persistence ----------------------------------------------------------------------------
+    def _save_state(self, path: Path) -> None:
+        import joblib
+
+        state = {
+            "word_vectorizer": self.word_vectorizer_, "char_vectorizer": self.char_vectorizer_,
+            "coef": self.coef_.astype(np.float32), "intercept": self.intercept_, "platt": self.platt_,
+        }
+        joblib.dump(state, path / STATE_FILE, compress=3)
+
+    def _load_state(self, path: Path) -> None:
+        import joblib
+
+        state = joblib.load(path / STATE_FILE)
+        self.word_vectorizer_ = state["word_vectorizer"]
+        self.char_vectorizer_ = state["char_vectorizer"]
+        self.coef_ = state["coef"]
+        self.intercept_ = state["intercept"]
+        self.platt_ = state["platt"]
+        self.n_features_in_ = self.coef_.shape[1]

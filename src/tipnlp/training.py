@@ -1,0 +1,158 @@
+"""Train a classifier from a config file: fit on train, tune per-theme thresholds on dev, save.
+
+A training config (YAML, under ``training/``)::
+
+    name: tfidf_lr            # model directory name under models/
+    family: tfidf             # see tipnlp.classifiers.FAMILIES
+    seed: 71167
+    params: {C: 4.0, ...}     # passed to the family's __init__
+    data: {train: train, dev: dev}
+    thresholds: {min: 0.05, max: 0.95, step: 0.01}
+
+The test split is never read here. Thresholds are chosen on dev only; dev scores are recorded in
+the model's config and card.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from tipnlp.errors import DataError
+
+Progress = Callable[[str], None]
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"no training config at {path}", hint="See training/*.yaml for examples.")
+    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for key in ("name", "family"):
+        if key not in config:
+            raise DataError(f"{path}: the config needs a `{key}` field")
+    return config
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    try:  # only when torch is installed (transformer families)
+        import torch
+
+        torch.manual_seed(seed)
+    except ModuleNotFoundError:
+        pass
+
+
+def tune_thresholds(
+    y: np.ndarray, proba: np.ndarray, themes: Sequence[str], grid: Sequence[float]
+) -> dict[str, float]:
+    """Per theme, the threshold with the best F1 on (dev) data; the middle of a tie's plateau."""
+    out = {}
+    for j, theme in enumerate(themes):
+        best_f1, best = -1.0, []
+        for t in grid:
+            pred = proba[:, j] >= t
+            tp = int((pred & (y[:, j] == 1)).sum())
+            fp = int((pred & (y[:, j] == 0)).sum())
+            fn = int((~pred & (y[:, j] == 1)).sum())
+            f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+            if f1 > best_f1 + 1e-12:
+                best_f1, best = f1, [t]
+            elif abs(f1 - best_f1) <= 1e-12:
+                best.append(t)
+        out[theme] = float(best[len(best) // 2]) if best else 0.5
+    return out
+
+
+def _split_records(split: str, corpus_dir=None) -> tuple[list[str], list[list[str]], list[dict]]:
+    from tipnlp.gold import export_records
+
+    records = list(export_records(split, corpus_dir))
+    return [r["text"] for r in records], [r["labels"] for r in records], records
+
+
+def train_from_config(
+    config_path: str | Path,
+    output: str | Path | None = None,
+    corpus_dir: str | Path | None = None,
+    progress: Progress | None = None,
+) -> tuple[Path, dict[str, Any]]:
+    """Train, tune, evaluate on dev and save a model directory; returns it and its dev summary."""
+    from tipnlp.classifiers import family_class, models_dir
+    from tipnlp.evaluation.harness import evaluate_predictions
+    from tipnlp.linking import OpLinker
+    from tipnlp.taxonomy import core_theme_ids, load_taxonomy
+
+    say = progress or (lambda msg: None)
+    config = load_config(config_path)
+    seed = int(config.get("seed", 0))
+    seed_everything(seed)
+    themes = core_theme_ids()
+    data = config.get("data", {})
+    say("loading gold data")
+    train_x, train_y, _ = _split_records(data.get("train", "train"), corpus_dir)
+    dev_x, dev_y, dev_records = _split_records(data.get("dev", "dev"), corpus_dir)
+    params = dict(config.get("params", {}))
+    cls = family_class(config["family"])
+    model = cls(themes=themes, **params)
+    if "random_state" in model.get_config() and "random_state" not in params:
+        model.random_state = seed
+    say(f"fitting {config['family']} on {len(train_x)} passages")
+    t0 = time.perf_counter()
+    model.fit(train_x, train_y)
+    fit_seconds = time.perf_counter() - t0
+
+    say(f"tuning thresholds on {len(dev_x)} dev passages")
+    t0 = time.perf_counter()
+    dev_proba = model.predict_proba(dev_x)
+    predict_seconds = time.perf_counter() - t0
+    grid_cfg = config.get("thresholds", {})
+    grid = np.round(np.arange(grid_cfg.get("min", 0.05), grid_cfg.get("max", 0.95) + 1e-9, grid_cfg.get("step", 0.01)), 4)
+    y_dev = model.label_matrix(dev_y)
+    model.thresholds_ = tune_thresholds(y_dev, dev_proba, themes, grid)
+
+    dev_pred = [
+        {"id": r["id"], "labels": [t for j, t in enumerate(themes) if dev_proba[i, j] >= model.thresholds_[t]],
+         "scores": {t: float(dev_proba[i, j]) for j, t in enumerate(themes)}}
+        for i, r in enumerate(dev_records)
+    ]
+    dev_metrics = evaluate_predictions(dev_records, dev_pred, themes=themes)
+
+    say("fitting the operative-paragraph linker")
+    linker = OpLinker().fit(train_x, train_y)
+
+    out = Path(output) if output else models_dir() / config["name"]
+    counts = {t: int(sum(t in labs for labs in train_y)) for t in themes}
+    meta = {
+        "name": config["name"],
+        "taxonomy_version": load_taxonomy().version,
+        "trained_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),
+        "seed": seed,
+        "training_config": config,
+        "train": {"passages": len(train_x), "positives": counts, "fit_seconds": round(fit_seconds, 2)},
+        "dev": {
+            "passages": len(dev_x),
+            "macro_f1": dev_metrics.get("macro_f1"),
+            "micro_f1": dev_metrics.get("micro_f1"),
+            "per_theme_f1": {t: dev_metrics["per_theme"][t].get("f1") for t in themes},
+            "passages_per_second": round(len(dev_x) / max(predict_seconds, 1e-9), 1),
+        },
+    }
+    model.save(out, extra=meta)
+    linker.save(out)
+    say(f"saved {out}")
+    return out, meta
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
