@@ -6,9 +6,10 @@ A gold record names a span of a corpus document, never its text::
      "labels": ["non_punishment"], "annotator": "ann_r1_b2", "round": 1}
 
 Files in ``corpora/gold/``: ``round1.jsonl`` (first annotation of every passage), ``round2.jsonl``
-(independent second annotation of a subset), ``adjudicated.jsonl`` (the decision on every
-disagreement, with its reason). The resolved label of a passage is the adjudicated one when there is
-one, else the round-1 label. ``corpora/splits.json`` assigns whole documents to train/dev/test.
+(independent second annotation of a subset), ``review.jsonl`` (corrections from the consistency
+review against the final codebook, with reasons), ``adjudicated.jsonl`` (the decision on every
+round-1/round-2 disagreement, with its reason). The resolved label of a passage is the adjudicated
+one when there is one, else the reviewed one, else the round-1 label. ``corpora/splits.json`` assigns whole documents to train/dev/test.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ GOLD_DIR = REPO_ROOT / "corpora" / "gold"
 SPLITS_FILE = REPO_ROOT / "corpora" / "splits.json"
 ROUND_FILES = {1: "round1.jsonl", 2: "round2.jsonl"}
 ADJUDICATED_FILE = "adjudicated.jsonl"
+REVIEW_FILE = "review.jsonl"
 SPLITS = ("train", "dev", "test")
 
 
@@ -126,8 +128,13 @@ def load_round(round_no: int, gold_dir: Path = GOLD_DIR) -> list[GoldRecord]:
 
 
 def load_adjudicated(gold_dir: Path = GOLD_DIR) -> list[GoldRecord]:
-    path = gold_dir / ADJUDICATED_FILE
-    return read_gold_file(path) if path.is_file() else []
+    """Decisions that override round 1: consistency-review corrections, then adjudications."""
+    out: list[GoldRecord] = []
+    for name in (REVIEW_FILE, ADJUDICATED_FILE):
+        path = gold_dir / name
+        if path.is_file():
+            out += read_gold_file(path)
+    return out
 
 
 def resolve(round1: list[GoldRecord], adjudicated: list[GoldRecord]) -> list[GoldRecord]:

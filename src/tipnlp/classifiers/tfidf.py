@@ -16,6 +16,7 @@ import numpy as np
 from tipnlp.classifiers.base import ThemeClassifier
 
 STATE_FILE = "tfidf.joblib"
+LEXICON_FILE = "lexicon.yaml"
 
 
 class TfidfLinearClassifier(ThemeClassifier):
@@ -33,7 +34,7 @@ class TfidfLinearClassifier(ThemeClassifier):
         min_df: int = 2,
         class_weight: str | None = "balanced",
         calibration_folds: int = 5,
-        use_lexicon: bool = False,
+        lexicon_features: str = "none",
         random_state: int = 0,
     ):
         super().__init__(themes, default_threshold)
@@ -45,7 +46,9 @@ class TfidfLinearClassifier(ThemeClassifier):
         self.min_df = min_df
         self.class_weight = class_weight
         self.calibration_folds = calibration_folds
-        self.use_lexicon = use_lexicon
+        if lexicon_features not in ("none", "scores", "rules"):
+            raise ValueError("lexicon_features must be 'none', 'scores' or 'rules'")
+        self.lexicon_features = lexicon_features
         self.random_state = random_state
 
     def get_config(self) -> dict[str, Any]:
@@ -54,7 +57,7 @@ class TfidfLinearClassifier(ThemeClassifier):
             C=self.C, word_ngrams=list(self.word_ngrams), char_ngrams=list(self.char_ngrams),
             max_word_features=self.max_word_features, max_char_features=self.max_char_features,
             min_df=self.min_df, class_weight=self.class_weight, calibration_folds=self.calibration_folds,
-            use_lexicon=self.use_lexicon, random_state=self.random_state,
+            lexicon_features=self.lexicon_features, random_state=self.random_state,
         )
         return config
 
@@ -73,18 +76,43 @@ class TfidfLinearClassifier(ThemeClassifier):
         return word, char
 
     def _lexicon(self):
-        if not hasattr(self, "_lexicon_model"):
+        """The rule tagger whose hits become features (its rules are saved with the model)."""
+        if getattr(self, "_lexicon_model", None) is None:
             from tipnlp.classifiers.lexicon import LexiconClassifier
 
-            self._lexicon_model = LexiconClassifier(themes=self.themes).fit([], [])
+            self._lexicon_model = LexiconClassifier(themes=self.themes, lexicon_path=getattr(self, "lexicon_path_", None)).fit()
         return self._lexicon_model
 
+    def _lexicon_block(self, texts: Sequence[str]):
+        """Per theme the lexicon score and, with "rules", one column per rule (its strongest hit)."""
+        from scipy.sparse import csr_matrix
+
+        from tipnlp.classifiers.lexicon import score_matches
+
+        lexicon = self._lexicon()
+        hits = lexicon.match_many(texts)
+        rule_index = getattr(self, "rule_index_", {})
+        width = len(self.themes) + (len(rule_index) if self.lexicon_features == "rules" else 0)
+        block = np.zeros((len(texts), width), dtype=np.float32)
+        for row, by_theme in enumerate(hits):
+            for col, theme in enumerate(self.themes):
+                matches = by_theme.get(theme, [])
+                if not matches:
+                    continue
+                block[row, col] = score_matches(matches)
+                if self.lexicon_features == "rules":
+                    for _, _, rule, weight in matches:
+                        k = rule_index.get(f"{theme}:{rule}")
+                        if k is not None:
+                            block[row, len(self.themes) + k] = max(block[row, len(self.themes) + k], weight)
+        return csr_matrix(block)
+
     def _features(self, texts: Sequence[str]):
-        from scipy.sparse import csr_matrix, hstack
+        from scipy.sparse import hstack
 
         blocks = [self.word_vectorizer_.transform(texts), self.char_vectorizer_.transform(texts)]
-        if self.use_lexicon:
-            blocks.append(csr_matrix(self._lexicon().predict_proba(texts).astype(np.float32)))
+        if self.lexicon_features != "none":
+            blocks.append(self._lexicon_block(texts))
         return hstack(blocks, format="csr")
 
     # -- learning -------------------------------------------------------------------------------
@@ -97,6 +125,13 @@ class TfidfLinearClassifier(ThemeClassifier):
         self.word_vectorizer_, self.char_vectorizer_ = self._build_vectorizers()
         self.word_vectorizer_.fit(texts)
         self.char_vectorizer_.fit(texts)
+        if self.lexicon_features != "none":
+            lexicon = self._lexicon().lexicon
+            self.lexicon_text_ = lexicon.text
+            self.rule_index_ = {}
+            for theme in self.themes:
+                for rule in lexicon.rules.get(theme, []):
+                    self.rule_index_.setdefault(f"{theme}:{rule.id}", len(self.rule_index_))
         x = self._features(texts)
         self.coef_ = np.zeros((len(self.themes), x.shape[1]), dtype=np.float32)
         self.intercept_ = np.zeros(len(self.themes), dtype=np.float64)
@@ -134,16 +169,20 @@ class TfidfLinearClassifier(ThemeClassifier):
 
     # -- evidence -------------------------------------------------------------------------------
     def evidence(self, text: str, theme: str, limit: int = 3) -> list[tuple[int, int, str]]:
-        """The word n-grams of ``text`` with the largest positive contribution to ``theme``."""
+        """Rule hits (when the lexicon is used), then the word n-grams that raise ``theme`` most."""
+        spans: list[tuple[int, int, str]] = []
+        if self.lexicon_features != "none":
+            spans = self._lexicon().evidence(text, theme, limit)
+        if len(spans) >= limit:
+            return spans
         j = self.themes.index(theme)
         row = self.word_vectorizer_.transform([text])
         n_word = len(self.word_vectorizer_.vocabulary_)
         contrib = row.multiply(self.coef_[j, :n_word]).tocsr()
         if contrib.nnz == 0:
-            return []
+            return spans
         order = np.argsort(-contrib.data)
         names = self._feature_names()
-        spans: list[tuple[int, int, str]] = []
         for k in order:
             if contrib.data[k] <= 0 or len(spans) >= limit:
                 break
@@ -152,7 +191,7 @@ class TfidfLinearClassifier(ThemeClassifier):
             m = re.search(pattern, text, flags=re.IGNORECASE)
             if m and not any(s < m.end() and m.start() < e for s, e, _ in spans):
                 spans.append((m.start(), m.end(), f"tfidf:{term}"))
-        return spans
+        return sorted(spans)
 
     def _feature_names(self) -> np.ndarray:
         if not hasattr(self, "_names"):
@@ -166,8 +205,11 @@ class TfidfLinearClassifier(ThemeClassifier):
         state = {
             "word_vectorizer": self.word_vectorizer_, "char_vectorizer": self.char_vectorizer_,
             "coef": self.coef_.astype(np.float32), "intercept": self.intercept_, "platt": self.platt_,
+            "rule_index": getattr(self, "rule_index_", {}),
         }
         joblib.dump(state, path / STATE_FILE, compress=3)
+        if self.lexicon_features != "none":
+            (path / LEXICON_FILE).write_text(self.lexicon_text_, encoding="utf-8")
 
     def _load_state(self, path: Path) -> None:
         import joblib
@@ -178,4 +220,9 @@ class TfidfLinearClassifier(ThemeClassifier):
         self.coef_ = state["coef"]
         self.intercept_ = state["intercept"]
         self.platt_ = state["platt"]
+        self.rule_index_ = state.get("rule_index", {})
         self.n_features_in_ = self.coef_.shape[1]
+        if self.lexicon_features != "none":
+            self.lexicon_path_ = str(path / LEXICON_FILE)
+            self.lexicon_text_ = (path / LEXICON_FILE).read_text(encoding="utf-8")
+            self._lexicon_model = None
