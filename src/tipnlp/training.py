@@ -6,10 +6,11 @@ A training config (YAML, under ``training/``)::
     family: tfidf             # see tipnlp.classifiers.FAMILIES
     seed: 71167
     params: {C: 4.0, ...}     # passed to the family's __init__
-    data: {train: train, dev: dev}
+    data: {train: train, dev: dev, extra: [training/synthetic/seed_passages.jsonl]}
     thresholds: {min: 0.05, max: 0.95, step: 0.01}
 
-The test split is never read here. Thresholds are chosen on dev only; dev scores are recorded in
+``data.extra`` adds training-only passages written by the project (never corpus text, never used
+for tuning or scores). The test split is never read here. Thresholds are chosen on dev only; dev scores are recorded in
 the model's config and card.
 """
 
@@ -81,6 +82,21 @@ def _split_records(split: str, corpus_dir=None) -> tuple[list[str], list[list[st
     return [r["text"] for r in records], [r["labels"] for r in records], records
 
 
+def _extra_records(paths: Sequence[str]) -> tuple[list[str], list[list[str]]]:
+    """Training-only passages from JSONL files (paths relative to the repository root)."""
+    from tipnlp.corpus import REPO_ROOT
+    from tipnlp.evaluation.io import read_gold
+
+    texts: list[str] = []
+    labels: list[list[str]] = []
+    for p in paths:
+        path = Path(p) if Path(p).is_absolute() else REPO_ROOT / p
+        for rec in read_gold(path):
+            texts.append(rec.text)
+            labels.append(list(rec.labels))
+    return texts, labels
+
+
 def train_from_config(
     config_path: str | Path,
     output: str | Path | None = None,
@@ -102,6 +118,9 @@ def train_from_config(
     say("loading gold data")
     train_x, train_y, _ = _split_records(data.get("train", "train"), corpus_dir)
     dev_x, dev_y, dev_records = _split_records(data.get("dev", "dev"), corpus_dir)
+    n_gold_train = len(train_x)
+    extra_x, extra_y = _extra_records(data.get("extra", []))
+    train_x, train_y = train_x + extra_x, train_y + extra_y
     params = dict(config.get("params", {}))
     cls = family_class(config["family"])
     model = cls(themes=themes, **params)
@@ -129,7 +148,7 @@ def train_from_config(
     dev_metrics = evaluate_predictions(dev_records, dev_pred, themes=themes)
 
     say("fitting the operative-paragraph linker")
-    linker = OpLinker().fit(train_x, train_y)
+    linker = OpLinker().fit(train_x[:n_gold_train], train_y[:n_gold_train])
 
     out = Path(output) if output else models_dir() / config["name"]
     counts = {t: int(sum(t in labs for labs in train_y)) for t in themes}
@@ -139,7 +158,8 @@ def train_from_config(
         "trained_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),
         "seed": seed,
         "training_config": config,
-        "train": {"passages": len(train_x), "positives": counts, "fit_seconds": round(fit_seconds, 2)},
+        "train": {"passages": len(train_x), "gold_passages": n_gold_train, "extra_passages": len(extra_x),
+                  "positives": counts, "fit_seconds": round(fit_seconds, 2)},
         "dev": {
             "passages": len(dev_x),
             "macro_f1": dev_metrics.get("macro_f1"),

@@ -173,7 +173,7 @@ def themes(json_out: bool = typer.Option(False, "--json", help="Machine-readable
 @app.command()
 @handles_errors
 def ops(
-    number: Optional[int] = typer.Argument(None, help="Operative paragraph number (1-50); all when omitted."),
+    number: Optional[int] = typer.Argument(None, min=1, max=50, help="Operative paragraph number (1-50); all when omitted."),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Show the operative paragraphs of resolution 71/167 and their themes."""
