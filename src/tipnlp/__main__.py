@@ -1,0 +1,5 @@
+"""``python -m tipnlp`` runs the command-line interface."""
+
+from tipnlp.cli import main
+
+main()
