@@ -62,11 +62,16 @@ class OpLinker:
             return out
         x = self._vec.transform([texts[i] for i in todo])
         op_sims = (x @ self._op_matrix.T).toarray()
+        centroid_themes = list(self.theme_centroids_)
+        centroid_sims = (
+            np.asarray(x @ np.stack([self.theme_centroids_[t] for t in centroid_themes]).T)
+            if centroid_themes else np.zeros((len(todo), 0))
+        )
         for row, i in enumerate(todo):
             themes = list(themes_per_text[i])
-            xi = x[row]
             centroid_sim = {
-                t: float(xi @ self.theme_centroids_[t]) if t in self.theme_centroids_ else 0.0 for t in themes
+                t: float(centroid_sims[row, centroid_themes.index(t)]) if t in self.theme_centroids_ else 0.0
+                for t in themes
             }
             links: dict[int, OpLink] = {}
             for t in themes:

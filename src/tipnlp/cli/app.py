@@ -7,6 +7,7 @@ thin: parse options, call library functions, format output.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from typing import Callable, TypeVar
 
@@ -51,6 +52,15 @@ def handles_errors(func: F) -> F:
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             raise typer.Exit(code=130) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as error:  # a bug: one line for users, the traceback on request
+            if os.environ.get("TIPNLP_DEBUG"):
+                raise
+            print(f"internal error: {type(error).__name__}: {error}", file=sys.stderr)
+            print("hint: this is a bug in tipnlp; rerun with TIPNLP_DEBUG=1 for the traceback and report it.",
+                  file=sys.stderr)
+            raise typer.Exit(code=1) from None
 
     return wrapper  # type: ignore[return-value]
 
