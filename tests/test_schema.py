@@ -125,3 +125,29 @@ def test_schema_is_shipped_inside_the_package():
 
     assert resources.files("tipnlp").joinpath("schemas", "output.schema.json").is_file()
     assert resources.files("tipnlp").joinpath("py.typed").is_file()
+
+
+def test_batch_results_validate_against_the_schema(tmp_path):
+    """Real `tipnlp batch` output (a tagged document and a failed one) follows the documented schema."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from factories import make_image_only_pdf
+    from tipnlp.cli import app
+    from tipnlp.schemas import validate
+
+    good = tmp_path / "act.txt"
+    good.write_text("Section 4. A victim of trafficking shall not be prosecuted for prostitution committed as a "
+                    "direct consequence of being trafficked.\n", encoding="utf-8")
+    scan = make_image_only_pdf(tmp_path / "scan.pdf")
+    out = tmp_path / "results"
+    result = CliRunner().invoke(app, ["batch", str(good), str(scan), "--out", str(out), "--model", "lexicon",
+                                      "--workers", "1", "--no-progress"])
+    assert result.exit_code == 14, result.output
+    docs = [_json.loads(x) for x in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    passages = [_json.loads(x) for x in (out / "passages.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(docs) == 2 and passages
+    assert {d["error"]["code"] for d in docs if d["error"]} == {"no_text_layer"}
+    for record in docs + passages:
+        validate(record)

@@ -99,4 +99,5 @@ EXIT_CODES: dict[int, str] = {
     1: "unexpected internal error (a bug: please report it)",
     2: "usage error (bad option or argument)",
     **{cls.exit_code: cls.code for cls in TipnlpError.__subclasses__()},
+    14: "batch finished, but some documents failed (see documents.jsonl)",
 }

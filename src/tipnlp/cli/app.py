@@ -17,6 +17,8 @@ from tipnlp import __version__
 from tipnlp.errors import EXIT_CODES, TipnlpError
 
 F = TypeVar("F", bound=Callable)
+# Usage errors (bad parameters) keep Typer's own message and exit code 2.
+_ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 _EXIT_CODE_HELP = "\n".join(f"  {code}  {meaning}" for code, meaning in sorted(EXIT_CODES.items()))
 
@@ -52,7 +54,7 @@ def handles_errors(func: F) -> F:
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             raise typer.Exit(code=130) from None
-        except (typer.Exit, typer.Abort, SystemExit):
+        except (typer.Exit, typer.Abort, SystemExit, _ClickException):
             raise
         except Exception as error:  # a bug: one line for users, the traceback on request
             if os.environ.get("TIPNLP_DEBUG"):
