@@ -431,18 +431,23 @@ def segment(document: Document, config: SegmenterConfig | None = None) -> list[P
 
 
 def _merge_tiny(text, chunks, min_chars):
-    """Merge fragments shorter than ``min_chars`` (letters and digits counted) into the next chunk."""
+    """Merge fragments shorter than ``min_chars`` (letters and digits counted) into the next chunk.
+
+    Sizes are summed chunk by chunk (chunks do not overlap), so a long run of tiny fragments costs
+    linear time.
+    """
     def size(s, e):
         return sum(ch.isalnum() for ch in text[s:e])
 
     merged: list[tuple[int, int, tuple[str, ...], str]] = []
-    carry: tuple[int, tuple[str, ...]] | None = None
+    carry: tuple[int, tuple[str, ...], int] | None = None
     for s, e, path, kind in chunks:
+        n = size(s, e)
         if carry is not None:
-            s, path = carry[0], path or carry[1]
+            s, path, n = carry[0], path or carry[1], carry[2] + n
             carry = None
-        if size(s, e) < min_chars:
-            carry = (s, path)
+        if n < min_chars:
+            carry = (s, path, n)
             continue
         merged.append((s, e, path, kind))
     if carry is not None:
