@@ -286,7 +286,9 @@ def _groups(lines: list[_Line]) -> list[_Group]:
 # -- size rules ------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def _sentencizer():
-    import spacy
+    from tipnlp._spacy import import_spacy
+
+    spacy = import_spacy()
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")

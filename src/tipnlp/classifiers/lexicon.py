@@ -255,7 +255,9 @@ class _CompiledLexicon:
     """spaCy tokenizer plus one PhraseMatcher and one Matcher holding every rule's parts."""
 
     def __init__(self, lexicon: Lexicon, source: str):
-        import spacy
+        from tipnlp._spacy import import_spacy
+
+        spacy = import_spacy()
         from spacy.matcher import Matcher, PhraseMatcher
 
         self.lexicon = lexicon
@@ -401,6 +403,9 @@ def score_matches(matches: Sequence[Match]) -> float:
     return float(min(1.0, max(0.0, 1.0 - miss)))
 
 
+MEMO_SIZE = 4096  # texts whose rule hits are remembered (about one long document's passages)
+
+
 class LexiconClassifier(ThemeClassifier):
     """Rule-based baseline: scores themes from weighted phrase, pattern and proximity rules."""
 
@@ -447,6 +452,7 @@ class LexiconClassifier(ThemeClassifier):
         # spaCy matchers do not pickle; they are rebuilt on first use (for joblib / dask workers).
         state = self.__dict__.copy()
         state["_compiled"] = None
+        state["_memo"] = {}
         return state
 
     # -- the estimator contract -----------------------------------------------------------------
@@ -461,8 +467,21 @@ class LexiconClassifier(ThemeClassifier):
         return super().threshold_vector()
 
     def match_many(self, texts: Iterable[str], batch_size: int = 256) -> list[dict[str, list[Match]]]:
-        compiled = self._matchers()
-        return [compiled.match_doc(doc) for doc in compiled.nlp.pipe(texts, batch_size=batch_size)]
+        """Rule hits per text. Recent results are remembered, so the evidence step after a prediction
+        does not tokenise and match the same passages again (safe under threads: a result missing
+        from the memo is simply computed)."""
+        texts = list(texts)
+        memo = self.__dict__.setdefault("_memo", {})
+        known = {t: memo[t] for t in dict.fromkeys(texts) if t in memo}
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        if todo:
+            compiled = self._matchers()
+            found = {t: compiled.match_doc(doc) for t, doc in zip(todo, compiled.nlp.pipe(todo, batch_size=batch_size))}
+            known.update(found)
+            if len(memo) + len(found) > MEMO_SIZE:
+                memo.clear()
+            memo.update(found)
+        return [known[t] for t in texts]
 
     def match(self, text: str) -> dict[str, list[Match]]:
         """Every rule hit in ``text``: theme -> [(start, end, rule id, weight)], character offsets."""
@@ -505,6 +524,7 @@ class LexiconClassifier(ThemeClassifier):
         self.lexicon_path = str(path / LEXICON_FILE)
         self._lexicon = None
         self._compiled = None
+        self._memo = {}
         self.lexicon  # parse now so a broken model directory fails at load time
 
 
