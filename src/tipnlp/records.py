@@ -38,6 +38,7 @@ class Document:
     format: str
     pages: list[PageSpan] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    _page_starts: list[int] | None = field(default=None, repr=False, compare=False)
 
     @property
     def page_count(self) -> int:
@@ -47,7 +48,9 @@ class Document:
         """The 1-based page number holding character ``offset`` (None when there are no pages)."""
         if not self.pages:
             return None
-        starts = [p.start for p in self.pages]
+        starts = self._page_starts
+        if starts is None or len(starts) != len(self.pages):  # computed once, not per call
+            starts = self._page_starts = [p.start for p in self.pages]
         i = bisect.bisect_right(starts, offset) - 1
         return self.pages[max(i, 0)].number
 

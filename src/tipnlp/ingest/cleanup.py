@@ -185,4 +185,9 @@ def clean_pages(raw_pages: list[str]) -> list[str]:
     for page_no, lines in enumerate(pages, start=1):
         kept = remove_edge_lines(lines, page_no, repeated, offsets)
         out.append(strip_blank_edges(join_hyphenated("\n".join(kept))))
+    if repeated and not any(out) and any(any(ln.strip() for ln in lines) for lines in pages):
+        # Every line was taken for a running header: pages of one short recurring line (a register,
+        # a form, a slide deck). Losing the whole document is worse than keeping its "headers".
+        out = [strip_blank_edges(join_hyphenated("\n".join(remove_edge_lines(lines, n, set(), offsets))))
+               for n, lines in enumerate(pages, start=1)]
     return out

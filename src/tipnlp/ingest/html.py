@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import warnings
 from typing import Any
 
 from tipnlp.errors import CorruptDocument
@@ -134,7 +135,11 @@ def read_html(data: bytes, name: str) -> tuple[str, dict[str, Any]]:
 
     metadata: dict[str, Any] = {}
     try:
-        soup = BeautifulSoup(data, "lxml")
+        with warnings.catch_warnings():
+            # bs4 warns (on stderr, in the middle of CLI output) about XHTML or XML-looking input and
+            # markup that looks like a file name; the reader handles both, the user can't act on them.
+            warnings.simplefilter("ignore")
+            soup = BeautifulSoup(data, "lxml")
         title = _title(soup)
         paras = _paragraphs(_events(soup))
         if soup.original_encoding:
