@@ -151,8 +151,11 @@ def _classify(lines: list[_Line], cfg: SegmenterConfig) -> None:
             line.kind, line.rank = MAJOR, len(md.group(1))
         elif RE_MAJOR.match(line.text) and len(s) <= 160:
             line.kind, line.rank = MAJOR, _major_rank(s)
-        elif RE_SECTION.match(line.text):
-            line.kind = SECTION
+        elif (sm := RE_SECTION.match(line.text)) is not None:
+            rest = line.text[sm.end():].strip(" .:-—–")
+            # "Section 6. A victim ... shall not be prosecuted." is a whole provision, not a heading.
+            whole = len(rest) > cfg.title_max_chars and RE_SENTENCE_END.search(rest)
+            line.kind = NUMBERED if whole else SECTION
         elif (m := RE_NUMBERED.match(line.text)) is not None:
             rest = m.group(2).strip()
             short = (
