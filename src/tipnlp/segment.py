@@ -152,7 +152,7 @@ def _classify(lines: list[_Line], cfg: SegmenterConfig) -> None:
         elif RE_MAJOR.match(line.text) and len(s) <= 160:
             line.kind, line.rank = MAJOR, _major_rank(s)
         elif (sm := RE_SECTION.match(line.text)) is not None:
-            rest = line.text[sm.end():].strip(" .:-—–")
+            rest = line.text[sm.end():].lstrip(" .:-—–").rstrip()
             # "Section 6. A victim ... shall not be prosecuted." is a whole provision, not a heading.
             whole = len(rest) > cfg.title_max_chars and RE_SENTENCE_END.search(rest)
             line.kind = NUMBERED if whole else SECTION
