@@ -214,7 +214,9 @@ def evaluate_command(
         else:
             loaded = _load_model(source)
             with _ProgressBar(f"predicting ({name or 'default model'})", len(gold_records)) as advance:
-                result = evaluate_model(gold_records, loaded, themes, model_name=name or None,
+                # a model given by path is named by its own config (``name_``), not by the path
+                display = name if name and "/" not in name and "\\" not in name else None
+                result = evaluate_model(gold_records, loaded, themes, model_name=display,
                                         batch_size=batch_size, n_resamples=bootstrap, seed=seed,
                                         on_batch=advance, return_result=True)
         for w in result.warnings:
