@@ -127,31 +127,13 @@ class EmbeddingClassifier(ThemeClassifier):
         return self
 
     def _fit_logreg(self, x: np.ndarray, y: np.ndarray) -> None:
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        from tipnlp.classifiers.linear import fit_calibrated_linear
 
-        k = len(self.themes)
-        self.coef_ = np.zeros((k, x.shape[1]), dtype=np.float32)
-        self.intercept_ = np.zeros(k, dtype=np.float64)
-        self.platt_ = np.zeros((k, 2), dtype=np.float64)
         self.mlp_ = None
-        for j in range(k):
-            yj = y[:, j]
-            if yj.sum() == 0 or yj.sum() == len(yj):  # one class only: a constant score
-                self.intercept_[j], self.platt_[j] = (10.0 if yj.sum() else -10.0), (1.0, 0.0)
-                continue
-            lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=5000)
-            folds = min(self.calibration_folds, int(yj.sum()), int(len(yj) - yj.sum()))
-            if folds >= 2:
-                cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-                margins = cross_val_predict(lr, x, yj, cv=cv, method="decision_function")
-            else:
-                margins = lr.fit(x, yj).decision_function(x)
-            platt = LogisticRegression(C=1e4, max_iter=1000).fit(margins.reshape(-1, 1), yj)
-            self.platt_[j] = (platt.coef_[0, 0], platt.intercept_[0])
-            lr.fit(x, yj)
-            self.coef_[j] = lr.coef_[0]
-            self.intercept_[j] = lr.intercept_[0]
+        self.coef_, self.intercept_, self.platt_ = fit_calibrated_linear(
+            x, y, C=self.C, class_weight=self.class_weight, folds=self.calibration_folds,
+            random_state=self.random_state, max_iter=5000,
+        )
 
     def _fit_mlp(self, x: np.ndarray, y: np.ndarray) -> None:
         from sklearn.neural_network import MLPClassifier
@@ -167,9 +149,9 @@ class EmbeddingClassifier(ThemeClassifier):
         x = np.asarray(x, dtype=np.float32)
         if self.mlp_ is not None:
             return np.asarray(self.mlp_.predict_proba(x), dtype=float)
-        margins = x @ self.coef_.T + self.intercept_[None, :]
-        z = margins * self.platt_[:, 0][None, :] + self.platt_[:, 1][None, :]
-        return 1.0 / (1.0 + np.exp(-z))
+        from tipnlp.classifiers.linear import calibrated_proba
+
+        return calibrated_proba(x @ self.coef_.T + self.intercept_[None, :], self.platt_)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         if not len(texts):

@@ -117,8 +117,7 @@ class TfidfLinearClassifier(ThemeClassifier):
 
     # -- learning -------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[Sequence[str]]) -> "TfidfLinearClassifier":
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+        from tipnlp.classifiers.linear import fit_calibrated_linear
 
         texts = list(texts)
         y = self.label_matrix(labels)
@@ -133,26 +132,10 @@ class TfidfLinearClassifier(ThemeClassifier):
                 for rule in lexicon.rules.get(theme, []):
                     self.rule_index_.setdefault(f"{theme}:{rule.id}", len(self.rule_index_))
         x = self._features(texts)
-        self.coef_ = np.zeros((len(self.themes), x.shape[1]), dtype=np.float32)
-        self.intercept_ = np.zeros(len(self.themes), dtype=np.float64)
-        self.platt_ = np.zeros((len(self.themes), 2), dtype=np.float64)
-        for j, theme in enumerate(self.themes):
-            yj = y[:, j]
-            lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000, solver="liblinear")
-            if yj.sum() == 0:  # no positives: never predict it
-                self.intercept_[j], self.platt_[j] = -10.0, (1.0, 0.0)
-                continue
-            folds = min(self.calibration_folds, int(yj.sum()), int(len(yj) - yj.sum()))
-            if folds >= 2:
-                cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-                margins = cross_val_predict(lr, x, yj, cv=cv, method="decision_function")
-            else:
-                margins = lr.fit(x, yj).decision_function(x)
-            platt = LogisticRegression(C=1e4, max_iter=1000).fit(margins.reshape(-1, 1), yj)
-            self.platt_[j] = (platt.coef_[0, 0], platt.intercept_[0])
-            lr.fit(x, yj)
-            self.coef_[j] = lr.coef_[0]
-            self.intercept_[j] = lr.intercept_[0]
+        self.coef_, self.intercept_, self.platt_ = fit_calibrated_linear(
+            x, y, C=self.C, class_weight=self.class_weight, folds=self.calibration_folds,
+            random_state=self.random_state, solver="liblinear",
+        )
         self.n_features_in_ = x.shape[1]
         return self
 
@@ -163,9 +146,9 @@ class TfidfLinearClassifier(ThemeClassifier):
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         if not len(texts):
             return np.zeros((0, len(self.themes)))
-        margins = self.decision_function(texts)
-        z = margins * self.platt_[:, 0][None, :] + self.platt_[:, 1][None, :]
-        return 1.0 / (1.0 + np.exp(-z))
+        from tipnlp.classifiers.linear import calibrated_proba
+
+        return calibrated_proba(self.decision_function(texts), self.platt_)
 
     # -- evidence -------------------------------------------------------------------------------
     def evidence(self, text: str, theme: str, limit: int = 3) -> list[tuple[int, int, str]]:

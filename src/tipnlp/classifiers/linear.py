@@ -1,0 +1,48 @@
+"""One calibrated linear model per theme: shared by the TF-IDF and the embedding families.
+
+Each theme gets a class-weighted logistic regression; its probabilities are calibrated with Platt
+scaling fitted on cross-validated decision values of the training data, so the stored state is one
+weight vector, an intercept and two Platt numbers per theme.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def fit_calibrated_linear(
+    x, y: np.ndarray, *, C: float, class_weight: str | None, folds: int, random_state: int,
+    solver: str = "lbfgs", max_iter: int = 2000,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(coef (k, d) float32, intercept (k,), platt (k, 2))`` for the k label columns of ``y``."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    k = y.shape[1]
+    coef = np.zeros((k, x.shape[1]), dtype=np.float32)
+    intercept = np.zeros(k, dtype=np.float64)
+    platt = np.zeros((k, 2), dtype=np.float64)
+    for j in range(k):
+        yj = y[:, j]
+        if yj.sum() == 0 or yj.sum() == len(yj):  # one class only: a constant score
+            intercept[j], platt[j] = (10.0 if yj.sum() else -10.0), (1.0, 0.0)
+            continue
+        lr = LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter, solver=solver)
+        n_folds = min(folds, int(yj.sum()), int(len(yj) - yj.sum()))
+        if n_folds >= 2:
+            cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
+            margins = cross_val_predict(lr, x, yj, cv=cv, method="decision_function")
+        else:
+            margins = lr.fit(x, yj).decision_function(x)
+        sigmoid = LogisticRegression(C=1e4, max_iter=1000).fit(margins.reshape(-1, 1), yj)
+        platt[j] = (sigmoid.coef_[0, 0], sigmoid.intercept_[0])
+        lr.fit(x, yj)
+        coef[j] = lr.coef_[0]
+        intercept[j] = lr.intercept_[0]
+    return coef, intercept, platt
+
+
+def calibrated_proba(margins: np.ndarray, platt: np.ndarray) -> np.ndarray:
+    """Platt-scaled probabilities from (n, k) decision values."""
+    z = margins * platt[:, 0][None, :] + platt[:, 1][None, :]
+    return 1.0 / (1.0 + np.exp(-z))
