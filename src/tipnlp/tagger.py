@@ -128,6 +128,14 @@ class Tagger:
             hits.sort(key=lambda h: -h[1])
             assigned.append(hits)
         links = self.linker.link_many(texts, [[t for t, _ in hits] for hits in assigned])
+        try:
+            return self._records(texts, offsets, meta, assigned, links)
+        finally:
+            forget = getattr(self.model, "forget", None)
+            if forget is not None:  # cached rule hits serve this call's evidence only
+                forget()
+
+    def _records(self, texts, offsets, meta, assigned, links) -> list[PassagePrediction]:
         out = []
         for i, text in enumerate(texts):
             doc_id, pid, page, page_end, heading = meta[i]

@@ -472,7 +472,7 @@ class LexiconClassifier(ThemeClassifier):
         from the memo is simply computed)."""
         texts = list(texts)
         memo = self.__dict__.setdefault("_memo", {})
-        known = {t: memo[t] for t in dict.fromkeys(texts) if t in memo}
+        known = {t: hit for t in dict.fromkeys(texts) if (hit := memo.get(t)) is not None}
         todo = [t for t in dict.fromkeys(texts) if t not in known]
         if todo:
             compiled = self._matchers()
@@ -482,6 +482,11 @@ class LexiconClassifier(ThemeClassifier):
                 memo.clear()
             memo.update(found)
         return [known[t] for t in texts]
+
+    def forget(self) -> None:
+        """Drop remembered rule hits (the Tagger calls this after each document, so timings and
+        memory never depend on documents seen before)."""
+        self.__dict__["_memo"] = {}
 
     def match(self, text: str) -> dict[str, list[Match]]:
         """Every rule hit in ``text``: theme -> [(start, end, rule id, weight)], character offsets."""

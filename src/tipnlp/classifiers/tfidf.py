@@ -107,6 +107,11 @@ class TfidfLinearClassifier(ThemeClassifier):
                             block[row, len(self.themes) + k] = max(block[row, len(self.themes) + k], weight)
         return csr_matrix(block)
 
+    def forget(self) -> None:
+        """Drop the lexicon's remembered rule hits (see ``LexiconClassifier.forget``)."""
+        if getattr(self, "_lexicon_model", None) is not None:
+            self._lexicon_model.forget()
+
     def _features(self, texts: Sequence[str]):
         from scipy.sparse import hstack
 
