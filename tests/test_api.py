@@ -130,3 +130,18 @@ def test_one_tagger_shared_by_four_threads_gives_the_sequential_results():
     for i, (doc, passages) in enumerate(threaded):
         assert doc == sequential[i % len(texts)]
         assert passages == passages_seq[i % len(texts)]
+
+
+
+@pytest.mark.parametrize("model", ["lexicon", None])
+def test_remembered_rule_hits_change_nothing_and_are_dropped_after_each_call(model):
+    """The lexicon memo only saves work inside one call: a tagger that has just tagged a text and a
+    fresh one give identical records, and no rule hit stays remembered after the call."""
+    used = tipnlp.Tagger.load(model)
+    used.tag_text(LAW, doc_id="memo")
+    first = used.tag_text(LAW, doc_id="memo")
+    lexicon = getattr(used.model, "_lexicon_model", None) or used.model
+    assert lexicon.__dict__.get("_memo") == {}, "rule hits must be forgotten after a Tagger call"
+    fresh = tipnlp.Tagger.load(model).tag_text(LAW, doc_id="memo")
+    assert [p.to_dict() for p in first.passages] == [p.to_dict() for p in fresh.passages]
+    assert any(p.themes for p in first.passages)
