@@ -1,6 +1,7 @@
 """Train every model family from its config (if not trained yet) and compare them on the test split.
 
-Writes ``evaluation/reports/comparison/`` (side-by-side table with speeds, one report per model) and
+Writes ``evaluation/reports/comparison_dev/`` (the same on the dev split: the basis for choosing the
+default), ``evaluation/reports/comparison/`` (side-by-side table with speeds, one report per model) and
 ``evaluation/reports/test/`` (the shipped default model's report), plus the AIMS.au outside check.
 Models that are not shipped are trained into ``.cache/models/`` (git-ignored).
 
@@ -57,6 +58,9 @@ def main() -> None:
         specs.append(str(target) if target != shipped else name)
     model_args = [a for spec in specs for a in ("--model", spec)]
     out = REPO / "evaluation" / "reports"
+    # The default is chosen on dev (thresholds were tuned there too, so dev scores are optimistic for
+    # every family alike); the test comparison is the one to quote.
+    run(*tipnlp, "evaluate", "--split", "dev", *model_args, "--report", str(out / "comparison_dev"))
     run(*tipnlp, "evaluate", "--split", "test", *model_args, "--report", str(out / "comparison"))
     run(*tipnlp, "evaluate", "--split", "test", "--model", default, "--report", str(out / "test"))
     from tipnlp.model_card import record_test_metrics
