@@ -145,3 +145,17 @@ def test_remembered_rule_hits_change_nothing_and_are_dropped_after_each_call(mod
     fresh = tipnlp.Tagger.load(model).tag_text(LAW, doc_id="memo")
     assert [p.to_dict() for p in first.passages] == [p.to_dict() for p in fresh.passages]
     assert any(p.themes for p in first.passages)
+
+
+def test_tagging_with_the_default_model_never_imports_torch():
+    """The default model needs no torch; importing it (thinc does when it can) costs seconds and
+    hundreds of MB on every cold run, so spaCy is imported with torch kept out."""
+    code = (
+        "import sys, tipnlp\n"
+        "tagger = tipnlp.Tagger.load()\n"
+        "tagger.tag_text('Section 1. Every company shall audit its suppliers for forced labour.')\n"
+        "print('torch' in sys.modules, 'spacy' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
