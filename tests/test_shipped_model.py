@@ -49,3 +49,33 @@ def test_retraining_the_shipped_model_reproduces_its_dev_scores(tmp_path):
     assert meta["dev"]["macro_f1"] == pytest.approx(shipped["dev"]["macro_f1"], abs=0.02)
     for theme, f1 in shipped["dev"]["per_theme_f1"].items():
         assert meta["dev"]["per_theme_f1"][theme] == pytest.approx(f1, abs=0.05)
+
+
+def test_default_evidence_is_the_rule_hits_alone_when_the_lexicon_has_any():
+    from tipnlp.classifiers import load_model
+
+    model = load_model()
+    text = ("(1) The Ministry shall train police officers to identify victims of trafficking, including "
+            "victims of trafficking for the removal of organs.")
+    spans = model.evidence(text, "organ_removal")
+    assert spans and all(label.startswith("lexicon:") for _, _, label in spans)
+    assert any("organs" in text[s:e] for s, e, _ in spans)
+
+
+def test_default_evidence_without_rule_hits_names_content_words_only():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from tipnlp.classifiers import load_model
+
+    model = load_model()
+    text = ("The company reviewed the working conditions of the workers employed by the firms that make "
+            "its uniforms, and it visited three of the factories during the year.")
+    seen = 0
+    for theme in model.themes:
+        if model._lexicon().evidence(text, theme):
+            continue
+        for s, e, label in model.evidence(text, theme):
+            seen += 1
+            assert label.startswith("tfidf:")
+            assert not all(word in ENGLISH_STOP_WORDS for word in text[s:e].lower().split())
+    assert seen > 0

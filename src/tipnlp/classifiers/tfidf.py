@@ -157,11 +157,15 @@ class TfidfLinearClassifier(ThemeClassifier):
 
     # -- evidence -------------------------------------------------------------------------------
     def evidence(self, text: str, theme: str, limit: int = 3) -> list[tuple[int, int, str]]:
-        """Rule hits (when the lexicon is used), then the word n-grams that raise ``theme`` most."""
+        """Rule hits when the lexicon has any for ``theme``; otherwise the word n-grams that raise
+        ``theme`` most. Rule hits are not padded with n-grams: next to a matched phrase, a weakly
+        weighted word ("part", "of trafficking") reads to a reviewer as a reason it is not."""
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
         spans: list[tuple[int, int, str]] = []
         if self.lexicon_features != "none":
             spans = self._lexicon().evidence(text, theme, limit)
-        if len(spans) >= limit:
+        if spans:
             return spans
         j = self.themes.index(theme)
         row = self.word_vectorizer_.transform([text])
@@ -175,6 +179,8 @@ class TfidfLinearClassifier(ThemeClassifier):
             if contrib.data[k] <= 0 or len(spans) >= limit:
                 break
             term = names[contrib.indices[k]]
+            if all(word in ENGLISH_STOP_WORDS for word in term.split()):
+                continue
             pattern = r"\b" + r"\W+".join(map(re.escape, term.split())) + r"\b"
             m = re.search(pattern, text, flags=re.IGNORECASE)
             if m and not any(s < m.end() and m.start() < e for s, e, _ in spans):
