@@ -447,3 +447,28 @@ def test_a_second_run_cannot_write_to_a_folder_in_use(tmp_path):
     first.close()
     second.prepare(resume=True, overwrite=False, settings={})  # free again once the first is done
     second.close()
+
+
+def test_cli_batch_limits_each_document_by_default_and_0_turns_it_off(tmp_path, monkeypatch):
+    """A hang inside a C library must not stall a collection run forever, so the CLI sets a
+    per-document limit unless told otherwise."""
+    from typer.testing import CliRunner
+
+    import tipnlp.batch.runner as batch_pkg
+    from tipnlp.cli import app
+    from tipnlp.limits import DEFAULT_BATCH_TIMEOUT
+
+    seen = []
+
+    def fake_run_batch(inputs, config, **kwargs):
+        seen.append(config.timeout)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(batch_pkg, "run_batch", fake_run_batch)
+    doc = tmp_path / "a.txt"
+    doc.write_text("Section 1. A short act written for this test.\n", encoding="utf-8")
+    runner = CliRunner()
+    runner.invoke(app, ["batch", str(doc), "--out", str(tmp_path / "r1"), "--no-progress"])
+    runner.invoke(app, ["batch", str(doc), "--out", str(tmp_path / "r2"), "--no-progress", "--timeout", "0"])
+    assert seen == [DEFAULT_BATCH_TIMEOUT, None]
+    assert DEFAULT_BATCH_TIMEOUT > 0

@@ -10,12 +10,11 @@ from typing import Any, List, Optional
 import typer
 
 from tipnlp.cli.app import app, handles_errors
+from tipnlp.limits import DEFAULT_BATCH_TIMEOUT, DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES
 
 #: Exit status of ``tipnlp batch`` when the run finished but some documents failed.
 EXIT_SOME_FAILED = 14
 
-DEFAULT_MAX_PAGES = 5000
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
 
 class BatchFormat(str, Enum):
@@ -126,7 +125,7 @@ def batch_command(
     all_passages: bool = typer.Option(False, "--all-passages", help="Also write passages with no theme."),
     max_pages: int = typer.Option(DEFAULT_MAX_PAGES, "--max-pages", min=1, help="Refuse documents with more pages (error code too_large)."),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse files larger than this (error code too_large)."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.0, metavar="SECONDS", help="Per-document time limit; a document over it is recorded with error code timeout."),
+    timeout: Optional[float] = typer.Option(DEFAULT_BATCH_TIMEOUT, "--timeout", min=0.0, metavar="SECONDS", help="Per-document time limit; a document over it is recorded with error code timeout (0: no limit)."),
     engine: Engine = typer.Option(Engine.local, "--engine", help="local: a pool of processes here; dask: tasks on a Dask cluster."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler address (e.g. tcp://host:8786); without it --engine dask starts a local cluster of --workers processes."),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: when stderr is a terminal)."),

@@ -10,6 +10,7 @@ from typing import List, Optional
 import typer
 
 from tipnlp.cli.app import app, handles_errors
+from tipnlp.limits import DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES
 
 
 class OutputFormat(str, Enum):
@@ -19,10 +20,6 @@ class OutputFormat(str, Enum):
     csv = "csv"
     markdown = "markdown"
     html = "html"
-
-
-DEFAULT_MAX_PAGES = 5000
-DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
 
 def _open_out(out: Optional[Path]):
