@@ -53,8 +53,14 @@ def test_import_tipnlp_is_lazy_until_tagger_is_used():
         "assert 'tipnlp.tagger' in sys.modules and Tagger.__name__ == 'Tagger'\n"
         "assert 'spacy' not in sys.modules\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    _run_python(code)
+
+
+def _run_python(code: str) -> str:
+    """Run ``code`` in a fresh interpreter (import side effects are the point) and return its stdout."""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr
+    return proc.stdout
 
 
 def test_public_names_resolve_and_unknown_names_fail():
@@ -156,6 +162,4 @@ def test_tagging_with_the_default_model_never_imports_torch():
         "tagger.tag_text('Section 1. Every company shall audit its suppliers for forced labour.')\n"
         "print('torch' in sys.modules, 'spacy' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "True"]
+    assert _run_python(code).split() == ["False", "True"]

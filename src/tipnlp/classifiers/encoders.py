@@ -141,44 +141,41 @@ def load_tokenizer(folder: Path):
         raise ModelError(f"could not load the tokenizer from {folder}: {err}") from None
 
 
+def _wrapped(inner, output):
+    """A torch module that calls ``inner`` with the tokenizer's tensors and returns ``output(result,
+    attention_mask)`` as one plain tensor: the shape both torch inference and ONNX export want."""
+    torch, _ = require_torch()
+
+    class Wrapped(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None):
+            kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if token_type_ids is not None:
+                kwargs["token_type_ids"] = token_type_ids
+            return output(self.inner(**kwargs), attention_mask)
+
+    return Wrapped(inner).eval()
+
+
 def pooled_module(backbone):
     """Wrap a transformer so it returns L2-normalised mean-pooled token states (sentence-transformers style)."""
     torch, _ = require_torch()
 
-    class MeanPooled(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
+    def mean_pooled(result, attention_mask):
+        hidden = result.last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        mean = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(mean, p=2.0, dim=1)
 
-        def forward(self, input_ids, attention_mask, token_type_ids=None):
-            kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
-            if token_type_ids is not None:
-                kwargs["token_type_ids"] = token_type_ids
-            hidden = self.inner(**kwargs).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            summed = (hidden * mask).sum(dim=1)
-            mean = summed / mask.sum(dim=1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(mean, p=2.0, dim=1)
-
-    return MeanPooled(backbone).eval()
+    return _wrapped(backbone, mean_pooled)
 
 
 def logits_module(classifier):
     """Wrap a sequence classifier so it returns its logits as a plain tensor (exportable)."""
-    torch, _ = require_torch()
-
-    class Logits(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids=None):
-            kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
-            if token_type_ids is not None:
-                kwargs["token_type_ids"] = token_type_ids
-            return self.inner(**kwargs).logits
-
-    return Logits(classifier).eval()
+    return _wrapped(classifier, lambda result, attention_mask: result.logits)
 
 
 def input_names(tokenizer) -> list[str]:
