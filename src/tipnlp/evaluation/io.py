@@ -234,24 +234,20 @@ def write_jsonl(path: str | Path, records: Iterable[Mapping[str, Any] | Any]) ->
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write a text file atomically (reports are read by people and by CI: never half-written)."""
-    path = Path(path)
-    handle, tmp = _atomic_open(path, "w")
-    try:
-        with handle:
-            handle.write(text)
-        _commit(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return _atomic_write(path, "w", text)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write a binary file (a figure) atomically."""
+    return _atomic_write(path, "wb", data)
+
+
+def _atomic_write(path: str | Path, mode: str, content: str | bytes) -> Path:
     path = Path(path)
-    handle, tmp = _atomic_open(path, "wb")
+    handle, tmp = _atomic_open(path, mode)
     try:
         with handle:
-            handle.write(data)
+            handle.write(content)
         _commit(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
