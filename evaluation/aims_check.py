@@ -109,12 +109,10 @@ def context_check(model_spec: str | None, sentences: dict[str, list[dict]]) -> d
     text takes the themes of the passages it overlaps. Sentences not found (PDF extraction of the
     AIMS text differs from the corpus text) are left out and counted."""
     from tipnlp import Tagger
-    from tipnlp.gold import CorpusTexts
+    from tipnlp.gold import CorpusTexts, load_splits
 
     tagger = Tagger.load(None if model_spec in (None, "default") else model_spec)
     texts = CorpusTexts()
-    from tipnlp.gold import load_splits
-
     tagged: dict[str, list[bool | None]] = {}
     passage_rows: dict[tuple[str, int], list[dict]] = {}
     passage_tags: dict[tuple[str, int], bool] = {}
