@@ -126,6 +126,7 @@ class TfidfLinearClassifier(ThemeClassifier):
 
         texts = list(texts)
         y = self.label_matrix(labels)
+        self.__dict__.pop("_names", None)  # the evidence cache belongs to the old vocabulary
         self.word_vectorizer_, self.char_vectorizer_ = self._build_vectorizers()
         self.word_vectorizer_.fit(texts)
         self.char_vectorizer_.fit(texts)
@@ -160,8 +161,6 @@ class TfidfLinearClassifier(ThemeClassifier):
         """Rule hits when the lexicon has any for ``theme``; otherwise the word n-grams that raise
         ``theme`` most. Rule hits are not padded with n-grams: next to a matched phrase, a weakly
         weighted word ("part", "of trafficking") reads to a reviewer as a reason it is not."""
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
         spans: list[tuple[int, int, str]] = []
         if self.lexicon_features != "none":
             spans = self._lexicon().evidence(text, theme, limit)
@@ -175,12 +174,13 @@ class TfidfLinearClassifier(ThemeClassifier):
             return spans
         order = np.argsort(-contrib.data)
         names = self._feature_names()
+        content = self._content_terms
         for k in order:
             if contrib.data[k] <= 0 or len(spans) >= limit:
                 break
-            term = names[contrib.indices[k]]
-            if all(word in ENGLISH_STOP_WORDS for word in term.split()):
+            if not content[contrib.indices[k]]:
                 continue
+            term = names[contrib.indices[k]]
             pattern = r"\b" + r"\W+".join(map(re.escape, term.split())) + r"\b"
             m = re.search(pattern, text, flags=re.IGNORECASE)
             if m and not any(s < m.end() and m.start() < e for s, e, _ in spans):
@@ -188,8 +188,14 @@ class TfidfLinearClassifier(ThemeClassifier):
         return sorted(spans)
 
     def _feature_names(self) -> np.ndarray:
+        """Word n-gram names, and (``_content_terms``) which of them are more than stop words: both
+        computed once per model, off the per-passage path."""
         if not hasattr(self, "_names"):
-            self._names = self.word_vectorizer_.get_feature_names_out()
+            from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+            names = self.word_vectorizer_.get_feature_names_out()
+            self._content_terms = np.array([not all(w in ENGLISH_STOP_WORDS for w in t.split()) for t in names])
+            self._names = names  # last, so a thread that sees _names also sees _content_terms
         return self._names
 
     # -- persistence ----------------------------------------------------------------------------
