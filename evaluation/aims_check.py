@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from pathlib import Path
 
 from tipnlp.corpus import corpus_root
@@ -37,7 +36,8 @@ def load_sentences(root: Path) -> dict[str, list[dict]]:
 
 
 def _norm(s: str) -> str:
-    return re.sub(r"\W+", " ", s).strip().lower()
+    """The comparable form of a text: see :func:`_normalised_with_map`."""
+    return _normalised_with_map(s)[0].strip()
 
 
 def _shares(rows: list[dict], tagged: list[bool]) -> dict:
@@ -135,10 +135,10 @@ def context_check(model_spec: str | None, sentences: dict[str, list[dict]]) -> d
             found += 1
             cursor = pos
             start, end = where[pos], where[min(pos + len(needle), len(where)) - 1] + 1
-            flags.append(any(s < end and start < e and sc for s, e, sc in spans))
-            for k, (s, e, _) in enumerate(spans):
-                if s < end and start < e:
-                    passage_rows.setdefault((doc_id, k), []).append(row)
+            overlapping = [k for k, (s, e, _) in enumerate(spans) if s < end and start < e]
+            flags.append(any(spans[k][2] for k in overlapping))
+            for k in overlapping:
+                passage_rows.setdefault((doc_id, k), []).append(row)
         tagged[doc_id] = flags
         passage_tags.update({(doc_id, k): sc for k, (_, _, sc) in enumerate(spans)})
     # Passages that hold only sentences AIMS left unlabelled: how many the model calls supply_chains
