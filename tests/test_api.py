@@ -138,7 +138,6 @@ def test_one_tagger_shared_by_four_threads_gives_the_sequential_results():
         assert passages == passages_seq[i % len(texts)]
 
 
-
 @pytest.mark.parametrize("model", ["lexicon", None])
 def test_remembered_rule_hits_change_nothing_and_are_dropped_after_each_call(model):
     """The lexicon memo only saves work inside one call: a tagger that has just tagged a text and a

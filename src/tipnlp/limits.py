@@ -1,4 +1,4 @@
-"""Default input limits, shared by `classify`, `segment`, `predict` and `batch` so they cannot drift.
+"""Default input limits, shared by `classify`, `segment` and `batch` so they cannot drift.
 
 A researcher's folder holds thousand-page gazettes and the odd broken export; these defaults let the
 real ones through (the largest document in the shared corpus has 95 pages) and stop the pathological
