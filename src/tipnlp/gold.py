@@ -5,11 +5,19 @@ A gold record names a span of a corpus document, never its text::
     {"doc_id": "...", "start": 120, "end": 870, "sha1": "<sha1 of the span's text>",
      "labels": ["non_punishment"], "annotator": "ann_r1_b2", "round": 1}
 
-Files in ``corpora/gold/``: ``round1.jsonl`` (first annotation of every passage), ``round2.jsonl``
-(independent second annotation of a subset), ``review.jsonl`` (corrections from the consistency
-review against the final codebook, with reasons), ``adjudicated.jsonl`` (the decision on every
-round-1/round-2 disagreement, with its reason). The resolved label of a passage is the adjudicated
-one when there is one, else the reviewed one, else the round-1 label. ``corpora/splits.json`` assigns whole documents to train/dev/test.
+Files in ``corpora/gold/``: ``round1.jsonl`` and ``round3.jsonl`` (first annotation of every
+passage: the 2026-11 set and the corpus-scale round of 2026-12), ``round2.jsonl`` and
+``round3_double.jsonl`` (independent blind second annotations of a subset), ``review.jsonl``
+(corrections from the consistency review, with reasons), ``adjudicated.jsonl`` (the decision on every
+first/second-annotation disagreement, with its reason), ``ops.jsonl`` (the operative paragraphs of each
+positive (passage, theme) pair). The resolved label of a passage is the adjudicated one when there is
+one, else the reviewed one, else the first annotation.
+
+``corpora/splits.json`` assigns documents: ``train``/``dev``/``test`` is the first (2026-11) split of
+the first 120 documents, kept for the older reports; ``cv`` holds the documents added later. Model
+selection cross-validates over all of them (:mod:`tipnlp.evaluation.cv`). The sealed split
+(``corpora/sealed.json``) is kept apart: its gold lives in ``corpora/sealed/`` and is read only by
+``tipnlp evaluate --split sealed``.
 """
 
 from __future__ import annotations
@@ -27,10 +35,16 @@ from tipnlp.records import Document, passage_id
 
 GOLD_DIR = REPO_ROOT / "corpora" / "gold"
 SPLITS_FILE = REPO_ROOT / "corpora" / "splits.json"
-ROUND_FILES = {1: "round1.jsonl", 2: "round2.jsonl"}
+ROUND_FILES = {1: "round1.jsonl", 2: "round2.jsonl", 3: "round3.jsonl", "3b": "round3_double.jsonl"}
+FIRST_ROUNDS = (1, 3)
+SECOND_ROUNDS = (2, "3b")
 ADJUDICATED_FILE = "adjudicated.jsonl"
 REVIEW_FILE = "review.jsonl"
-SPLITS = ("train", "dev", "test")
+OPS_FILE = "ops.jsonl"
+SEALED_FILE = REPO_ROOT / "corpora" / "sealed.json"
+SEALED_GOLD = REPO_ROOT / "corpora" / "sealed" / "gold.jsonl"
+SPLITS = ("train", "dev", "test", "cv")
+POOL = "all"  # every non-sealed gold passage: the cross-validation pool
 
 
 def text_sha1(text: str) -> str:
@@ -91,6 +105,7 @@ class CorpusTexts:
         self.corpus_dir = corpus_dir
         self._rows: dict[str, dict] | None = None
         self._docs: dict[str, Document] = {}
+        self._headings: dict[str, tuple[list[int], list[str]]] = {}
 
     @property
     def rows(self) -> dict[str, dict]:
@@ -109,6 +124,19 @@ class CorpusTexts:
     def span(self, rec: GoldRecord) -> str:
         return self.document(rec.doc_id).text[rec.start : rec.end]
 
+    def heading(self, rec: GoldRecord) -> str:
+        """The heading path of the segmenter's passage that holds the span's start (context feature)."""
+        import bisect
+
+        if rec.doc_id not in self._headings:
+            from tipnlp.segment import segment
+
+            passages = segment(self.document(rec.doc_id))
+            self._headings[rec.doc_id] = ([p.start for p in passages], [p.heading for p in passages])
+        starts, heads = self._headings[rec.doc_id]
+        i = bisect.bisect_right(starts, rec.start) - 1
+        return heads[i] if i >= 0 else ""
+
 
 def verify(records: Iterable[GoldRecord], texts: CorpusTexts) -> None:
     """Check every record's hash against the current corpus text; name the first that drifted."""
@@ -122,9 +150,26 @@ def verify(records: Iterable[GoldRecord], texts: CorpusTexts) -> None:
             )
 
 
-def load_round(round_no: int, gold_dir: Path = GOLD_DIR) -> list[GoldRecord]:
+def load_round(round_no: int | str, gold_dir: Path = GOLD_DIR) -> list[GoldRecord]:
     path = gold_dir / ROUND_FILES[round_no]
     return read_gold_file(path) if path.is_file() else []
+
+
+def load_first(gold_dir: Path = GOLD_DIR) -> list[GoldRecord]:
+    """First annotations of every passage (round 1 and round 3)."""
+    return [r for n in FIRST_ROUNDS for r in load_round(n, gold_dir)]
+
+
+def load_second(gold_dir: Path = GOLD_DIR) -> list[GoldRecord]:
+    """Blind second annotations (agreement studies): round 2 and round 3's doubles."""
+    return [r for n in SECOND_ROUNDS for r in load_round(n, gold_dir)]
+
+
+def sealed_documents(path: Path = SEALED_FILE) -> set[str]:
+    """Ids of the sealed split's documents (with their PDF twins)."""
+    if not path.is_file():
+        return set()
+    return set(json.loads(path.read_text(encoding="utf-8")).get("documents", []))
 
 
 def load_adjudicated(gold_dir: Path = GOLD_DIR) -> list[GoldRecord]:
@@ -154,18 +199,35 @@ def load_splits(path: Path = SPLITS_FILE) -> dict[str, str]:
             if doc_id in out:
                 raise DataError(f"{path}: document {doc_id} is in both {out[doc_id]} and {split}")
             out[doc_id] = split
+    for doc_id in sealed_documents():
+        if doc_id in out:
+            raise DataError(f"{path}: document {doc_id} is in {out[doc_id]} and in the sealed split")
+        out[doc_id] = "sealed"
     return out
 
 
 def load_gold(
     split: str | None = None, corpus_dir: str | Path | None = None, gold_dir: Path = GOLD_DIR, check: bool = True
 ) -> list[GoldRecord]:
-    """The resolved gold records (of one split), verified against the corpus unless ``check=False``."""
-    if split is not None and split not in SPLITS:
-        raise DataError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
-    records = resolve(load_round(1, gold_dir), load_adjudicated(gold_dir))
+    """The resolved gold records (of one split), verified against the corpus unless ``check=False``.
+
+    ``split=None`` or ``"all"`` gives every non-sealed passage; ``"sealed"`` the sealed split's gold.
+    """
+    if split is not None and split not in (*SPLITS, POOL, "sealed"):
+        raise DataError(f"unknown split {split!r}; use one of {', '.join((*SPLITS, POOL, 'sealed'))}")
+    if split == "sealed":
+        if not SEALED_GOLD.is_file():
+            raise DataError(f"no sealed gold at {SEALED_GOLD}", hint="The sealed split's annotators write it.")
+        records = read_gold_file(SEALED_GOLD)
+        if check:
+            verify(records, CorpusTexts(corpus_dir))
+        return records
+    sealed = sealed_documents()
+    records = [r for r in resolve(load_first(gold_dir), load_adjudicated(gold_dir)) if r.doc_id not in sealed]
     if not records:
         raise DataError(f"no gold annotations in {gold_dir}")
+    if split == POOL:
+        split = None
     if split is not None:
         splits = load_splits()
         missing = sorted({r.doc_id for r in records} - set(splits))
@@ -184,6 +246,7 @@ def export_records(
     texts = CorpusTexts(corpus_dir)
     records = load_gold(split, corpus_dir, gold_dir, check=False)
     splits = load_splits() if SPLITS_FILE.is_file() else {}
+    ops = load_ops(gold_dir) if split != "sealed" else {}
     for rec in records:
         span = texts.span(rec)
         if text_sha1(span) != rec.sha1:
@@ -196,9 +259,48 @@ def export_records(
             "labels": list(rec.labels),
             "meta": {
                 "start": rec.start, "end": rec.end, "split": splits.get(rec.doc_id), "doc_type": row.get("doc_type"),
-                "annotator": rec.annotator, "round": rec.round,
+                "annotator": rec.annotator, "round": rec.round, "heading": texts.heading(rec),
+                "ops": ops.get(rec.id, {}),
             },
         }
+
+
+def load_ops(gold_dir: Path = GOLD_DIR) -> dict[str, dict[str, dict[str, Any]]]:
+    """passage id -> theme -> {"primary": op, "secondary": [ops]}: the resolved OP gold.
+
+    ``ops.jsonl`` holds one record per annotator and (passage, theme); an ``adjudicator`` record wins,
+    else the first annotator's (the record whose ``round`` is not a second round).
+    """
+    path = gold_dir / OPS_FILE
+    if not path.is_file():
+        return {}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    rank: dict[tuple[str, str], int] = {}
+    for rec in read_ops_file(path):
+        key = (passage_id(rec["doc_id"], rec["start"], rec["end"]), rec["theme"])
+        r = 2 if rec.get("annotator") == "adjudicator" else (0 if rec.get("round") in SECOND_ROUNDS else 1)
+        if r >= rank.get(key, -1):
+            rank[key] = r
+            out.setdefault(key[0], {})[key[1]] = {"primary": int(rec["primary"]),
+                                                  "secondary": [int(x) for x in rec.get("secondary", [])]}
+    return out
+
+
+def read_ops_file(path: str | Path) -> list[dict[str, Any]]:
+    """OP gold records, each ``{doc_id, start, end, sha1, theme, primary, secondary, annotator, round}``."""
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+                raw["start"], raw["end"], raw["primary"] = int(raw["start"]), int(raw["end"]), int(raw["primary"])
+                str(raw["doc_id"]), str(raw["theme"])
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+                raise DataError(f"{path}:{n}: malformed OP record ({type(err).__name__}: {err})") from None
+            out.append(raw)
+    return out
 
 
 def label_counts(records: Iterable[GoldRecord]) -> Counter:
@@ -208,3 +310,35 @@ def label_counts(records: Iterable[GoldRecord]) -> Counter:
         if not rec.labels:
             counts["(none)"] += 1
     return counts
+
+
+def _kappa(a: list[bool], b: list[bool]) -> float | None:
+    """Cohen's kappa for two binary label lists (None when both annotators are constant and equal)."""
+    n = len(a)
+    if not n:
+        return None
+    po = sum(x == y for x, y in zip(a, b)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    pe = pa * pb + (1 - pa) * (1 - pb)
+    return None if pe >= 1 else (po - pe) / (1 - pe)
+
+
+def agreement(
+    first: Iterable[GoldRecord], second: Iterable[GoldRecord], themes: Iterable[str]
+) -> dict[str, Any]:
+    """Per-theme Cohen's kappa and raw agreement between first and blind second annotations."""
+    by_id = {r.id: r for r in first}
+    pairs = [(by_id[r.id], r) for r in second if r.id in by_id]
+    out: dict[str, Any] = {"pairs": len(pairs), "per_theme": {}}
+    for t in themes:
+        a = [t in p.labels for p, _ in pairs]
+        b = [t in q.labels for _, q in pairs]
+        out["per_theme"][t] = {
+            "kappa": _kappa(a, b), "agree": sum(x == y for x, y in zip(a, b)) / max(len(a), 1),
+            "positives_first": sum(a), "positives_second": sum(b),
+            "disagreements": sum(x != y for x, y in zip(a, b)),
+        }
+    out["exact_match"] = sum(set(p.labels) == set(q.labels) for p, q in pairs) / max(len(pairs), 1)
+    ks = [v["kappa"] for v in out["per_theme"].values() if v["kappa"] is not None]
+    out["mean_kappa"] = sum(ks) / len(ks) if ks else None
+    return out

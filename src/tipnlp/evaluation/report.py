@@ -283,6 +283,9 @@ def render_report_md(metrics: Mapping[str, Any], figures: Sequence[tuple[str, st
     if pps is not None:
         facts.append(f"{pps:,.0f} passages/s")
     lines += ["; ".join(facts) + ".", ""]
+    protocol = metrics.get("protocol")
+    if protocol:
+        lines += ["## Protocol", ""] + [f"- {line}" for line in protocol.get("lines", [])] + [""]
     if ci:
         unit = "documents" if ci["unit"] == "document" else "passages"
         lines += [f"95% confidence intervals: percentile bootstrap, {ci['n_resamples']} resamples of "
