@@ -38,6 +38,7 @@ SPLITS_FILE = REPO_ROOT / "corpora" / "splits.json"
 ROUND_FILES = {1: "round1.jsonl", 2: "round2.jsonl", 3: "round3.jsonl", "3b": "round3_double.jsonl"}
 FIRST_ROUNDS = (1, 3)
 SECOND_ROUNDS = (2, "3b")
+OP_SECOND_ROUNDS = ("3b", "op1b")
 ADJUDICATED_FILE = "adjudicated.jsonl"
 REVIEW_FILE = "review.jsonl"
 OPS_FILE = "ops.jsonl"
@@ -278,7 +279,7 @@ def load_ops(gold_dir: Path = GOLD_DIR) -> dict[str, dict[str, dict[str, Any]]]:
     rank: dict[tuple[str, str], int] = {}
     for rec in read_ops_file(path):
         key = (passage_id(rec["doc_id"], rec["start"], rec["end"]), rec["theme"])
-        r = 2 if rec.get("annotator") == "adjudicator" else (0 if rec.get("round") in SECOND_ROUNDS else 1)
+        r = 2 if rec.get("annotator") == "adjudicator" else (0 if rec.get("round") in OP_SECOND_ROUNDS else 1)
         if r >= rank.get(key, -1):
             rank[key] = r
             out.setdefault(key[0], {})[key[1]] = {"primary": int(rec["primary"]),

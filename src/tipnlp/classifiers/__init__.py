@@ -25,6 +25,7 @@ FAMILIES: dict[str, str] = {
     "embedding": "tipnlp.classifiers.embedding:EmbeddingClassifier",
     "finetuned": "tipnlp.classifiers.finetuned:FinetunedTransformerClassifier",
     "ensemble": "tipnlp.classifiers.ensemble:EnsembleClassifier",
+    "context": "tipnlp.classifiers.context:ContextSentenceClassifier",
 }
 
 DEFAULT_FILE = "DEFAULT"

@@ -21,6 +21,7 @@ from tipnlp.errors import DataError, ModelError
 class Split(str, Enum):
     dev = "dev"
     test = "test"
+    sealed = "sealed"
 
 
 def _load_model(name: str | None) -> Any:
@@ -185,13 +186,35 @@ def evaluate_command(
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for the CIs (0: none)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
     batch_size: int = typer.Option(256, "--batch-size", min=1, help="Passages per model call."),
+    cv: Optional[int] = typer.Option(None, "--cv", min=2, metavar="K",
+                                     help="Cross-validate by document over all non-sealed gold: retrain each "
+                                          "--config (default: the default model's) on K-1 folds, score the rest."),
+    config: Optional[list[Path]] = typer.Option(None, "--config", "-c", metavar="TRAINING.yaml",
+                                                help="With --cv: a training config to cross-validate (repeatable)."),
+    seeds: bool = typer.Option(True, "--seeds/--no-seeds",
+                               help="With --cv: add the config's seed passages to each fold's training data."),
+    inner: int = typer.Option(3, "--inner", min=0, metavar="K",
+                              help="With --cv: inner grouped folds that tune thresholds (0: fixed 0.5)."),
 ) -> None:
-    """Score models or prediction files against gold passages; print a summary, write a report."""
+    """Score models or prediction files against gold passages; print a summary, write a report.
+
+    `--cv K` cross-validates training configs grouped by document (the model-selection yardstick);
+    `--split sealed` scores a model on the sealed split, prints aggregate figures only and logs the
+    run in evaluation/ledger.md.
+    """
     from tipnlp.evaluation.harness import evaluate, evaluate_model
     from tipnlp.evaluation.io import read_gold, read_predictions
     from tipnlp.evaluation.metrics import default_themes
     from tipnlp.evaluation.report import slugify, write_comparison, write_report
 
+    if cv is not None:
+        _cross_validate(cv, config or [], seeds, inner, report, bootstrap, seed)
+        return
+    if config:
+        raise typer.BadParameter("--config needs --cv K", param_hint="--config")
+    if split is Split.sealed:
+        _evaluate_sealed(model, bootstrap, seed, batch_size)
+        return
     if gold is not None and split is not None:
         raise typer.BadParameter("give either GOLD.jsonl or --split, not both", param_hint="GOLD.jsonl / --split")
     if gold is None and split is None:
@@ -242,3 +265,57 @@ def evaluate_command(
         if excerpts:
             _warn("the error analysis holds passage text (--excerpts): do not commit this report")
     _print_summary(results)
+
+
+def _default_config() -> Path:
+    """The training config the default model was trained from (its config.json records it)."""
+    import json
+
+    from tipnlp.classifiers import resolve_model_path
+    from tipnlp.corpus import REPO_ROOT
+
+    path = resolve_model_path(None)
+    if path is not None:
+        meta = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        name = (meta.get("training_config") or {}).get("name") or meta.get("name")
+        candidate = REPO_ROOT / "training" / f"{name}.yaml"
+        if candidate.is_file():
+            return candidate
+    raise DataError("cannot tell which training config the default model came from",
+                    hint="Pass --config training/<name>.yaml.")
+
+
+def _cross_validate(k: int, configs: list[Path], seeds: bool, inner: int, report: Path | None,
+                    bootstrap: int, seed: int) -> None:
+    from tipnlp.evaluation.cv import gold_pool, run_cv
+    from tipnlp.evaluation.report import slugify, write_comparison, write_report
+
+    configs = configs or [_default_config()]
+    for c in configs:
+        if not c.is_file():
+            raise DataError(f"no training config at {c}", hint="See training/*.yaml.")
+    pool = gold_pool()
+    results = []
+    for c in configs:
+        result, _ = run_cv(c, k, with_extra=seeds, inner_k=inner, seed=seed, n_resamples=bootstrap, pool=pool,
+                           progress=lambda msg, c=c: print(f"{c.stem}: {msg}", file=sys.stderr))
+        results.append(result)
+        if report is not None:
+            target = report / slugify(result.model) if len(configs) > 1 else report
+            write_report(result, target)
+    if report is not None and len(configs) > 1:
+        write_comparison([(r.metrics, slugify(r.model)) for r in results], report)
+        print(f"comparison written to {report}/comparison.md", file=sys.stderr)
+    elif report is not None:
+        print(f"report written to {report}/report.md", file=sys.stderr)
+    _print_summary(results)
+
+
+def _evaluate_sealed(model: Optional[list[str]], bootstrap: int, seed: int, batch_size: int) -> None:
+    """Aggregate figures only; every run is appended to evaluation/ledger.md."""
+    from tipnlp.evaluation.sealed import evaluate_sealed
+
+    names = model or [None]
+    for name in names:
+        line = evaluate_sealed(name, n_resamples=bootstrap, seed=seed, batch_size=batch_size)
+        print(line)

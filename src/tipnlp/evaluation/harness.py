@@ -317,6 +317,14 @@ def predict_model(model: Any, texts: Sequence[str]) -> tuple[np.ndarray, list[li
     return proba, labels
 
 
+def record_inputs(model: Any, records: Sequence[GoldRecord]) -> list[Any]:
+    """Texts, or for context-aware models (``accepts_records``) text with heading and document type."""
+    if getattr(model, "accepts_records", False):
+        return [{"text": r.text, "heading": (r.meta or {}).get("heading") or "",
+                 "doc_type": (r.meta or {}).get("doc_type") or ""} for r in records]
+    return [r.text for r in records]
+
+
 def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(items)
     while batch := list(islice(it, size)):
@@ -340,11 +348,12 @@ def _predict_records(
         raise ValueError("batch_size must be at least 1")
     model_themes = _model_themes(model)
     for batch in _batched(records, batch_size):
+        inputs = record_inputs(model, batch)
         if warmup:
-            model.predict_proba([batch[0].text])
+            model.predict_proba(inputs[:1])
             warmup = False
         start = time.perf_counter()
-        proba, labels = predict_model(model, [r.text for r in batch])
+        proba, labels = predict_model(model, inputs)
         clock[0] += time.perf_counter() - start
         for rec, row, labs in zip(batch, proba, labels):
             yield PredictionRecord(id=rec.id, labels=labs, scores=dict(zip(model_themes, row.tolist())))

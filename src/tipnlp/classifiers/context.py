@@ -1,0 +1,399 @@
+"""A sentence-aware, context-aware linear model: the passage is scored from its sentences and its setting.
+
+Why: a bag of n-grams over the whole passage misses one training mandate inside a long list of
+duties and cannot tell a "Definitions" section from an offence. This family adds, to the passage's
+word n-grams:
+
+- **sentence scores**: a sentence model (word n-grams, one logistic regression per theme, trained on
+  sentences that inherit their passage's labels) scores every sentence; the passage gets the
+  highest and the mean of the two highest sentence scores per theme (max pooling). The best sentence
+  is the evidence a reviewer reads. In training, those features come from out-of-fold sentence
+  models (grouped by document when the inputs say which), so the passage model does not learn to
+  trust memorised sentences;
+- **context**: the heading path (its own n-grams) and the document type;
+- **codebook conditions** (``tipnlp/data/conditions.yaml``): patterns that must hold in one sentence
+  together (organs AND sale; training AND officials AND trafficking; the victim AND not AND
+  prosecuted), and some that mark the codebook's hard negatives.
+
+The passage model is one class-weighted logistic regression per theme, Platt-calibrated on
+cross-validated margins (:mod:`tipnlp.classifiers.linear`). Inputs are strings, or mappings / records
+with ``text`` and optionally ``heading``, ``doc_type`` and ``doc_id``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from tipnlp.classifiers.base import ThemeClassifier
+
+STATE_FILE = "context.joblib"
+CONDITIONS_FILE = "conditions.yaml"
+DOC_TYPES = ("law", "convention", "protocol", "un_resolution", "un_report", "gov_report", "ngo_report",
+             "action_plan", "corporate_statement", "guidance", "other")
+
+# Sentence-like units: sentence ends, semicolons closing list items, and new lines that open a
+# numbered or lettered item (a long list of duties is scored item by item).
+_SPLIT = re.compile(
+    r"(?<=[.!?;:])\s+(?=[\"'“(\[]?[A-Z0-9(])"
+    r"|\n\s*(?=(?:\(?[a-zA-Z0-9]{1,4}[.)]|[•\-–*])\s)"
+    r"|\n\s*\n"
+)
+
+
+def sentence_spans(text: str, min_chars: int = 25) -> list[tuple[int, int]]:
+    """Character spans of the sentence-like units of ``text`` (short pieces join their neighbour)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SPLIT.finditer(text):
+        end = m.start()
+        if text[start:end].strip():
+            spans.append((start, end))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and (len(text[merged[-1][0]:merged[-1][1]].strip()) < min_chars or len(text[s:e].strip()) < min_chars):
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    out = []
+    for s, e in merged:  # trim whitespace so spans show clean text
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        out.append((s, e))
+    return out or [(0, len(text))]
+
+
+@dataclass(frozen=True)
+class Condition:
+    id: str
+    theme: str
+    all: tuple[re.Pattern, ...]
+    none: tuple[re.Pattern, ...] = ()
+
+    def match(self, sentence: str) -> list[tuple[int, int]] | None:
+        """Spans of the matched words when the condition holds in ``sentence``, else None."""
+        if any(p.search(sentence) for p in self.none):
+            return None
+        spans = []
+        for p in self.all:
+            m = p.search(sentence)
+            if m is None:
+                return None
+            spans.append(m.span())
+        return spans
+
+
+def load_conditions(text: str | None = None) -> tuple[str, list[Condition]]:
+    """The condition file's text and its compiled conditions (the packaged file by default)."""
+    import yaml
+
+    if text is None:
+        text = resources.files("tipnlp.data").joinpath(CONDITIONS_FILE).read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    out = []
+    for c in data.get("conditions", []):
+        out.append(Condition(
+            id=c["id"], theme=c["theme"],
+            all=tuple(re.compile(p, re.IGNORECASE) for p in c.get("all", [])),
+            none=tuple(re.compile(p, re.IGNORECASE) for p in c.get("none", [])),
+        ))
+    return text, out
+
+
+def as_record(item: Any) -> dict[str, str]:
+    """``{"text", "heading", "doc_type", "doc_id"}`` from a string, a mapping or a record object."""
+    if isinstance(item, str):
+        return {"text": item, "heading": "", "doc_type": "", "doc_id": ""}
+    if isinstance(item, Mapping):
+        get = item.get
+    else:
+        def get(key, default=None):
+            return getattr(item, key, default)
+    meta = get("meta") or {}
+    return {
+        "text": get("text") or "",
+        "heading": get("heading") or meta.get("heading") or "",
+        "doc_type": get("doc_type") or meta.get("doc_type") or "",
+        "doc_id": get("doc_id") or "",
+    }
+
+
+class ContextSentenceClassifier(ThemeClassifier):
+    family = "context"
+    accepts_records = True
+
+    def __init__(
+        self,
+        themes: Sequence[str],
+        default_threshold: float = 0.5,
+        C: float = 4.0,
+        sentence_C: float = 4.0,
+        word_ngrams: tuple[int, int] = (1, 2),
+        max_features: int = 80000,
+        min_df: int = 2,
+        class_weight: str | None = "balanced",
+        calibration_folds: int = 5,
+        sentence_folds: int = 3,
+        use_sentences: bool = True,
+        use_heading: bool = True,
+        use_doc_type: bool = True,
+        use_conditions: bool = True,
+        random_state: int = 0,
+    ):
+        super().__init__(themes, default_threshold)
+        self.C = C
+        self.sentence_C = sentence_C
+        self.word_ngrams = tuple(word_ngrams)
+        self.max_features = max_features
+        self.min_df = min_df
+        self.class_weight = class_weight
+        self.calibration_folds = calibration_folds
+        self.sentence_folds = sentence_folds
+        self.use_sentences = use_sentences
+        self.use_heading = use_heading
+        self.use_doc_type = use_doc_type
+        self.use_conditions = use_conditions
+        self.random_state = random_state
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            C=self.C, sentence_C=self.sentence_C, word_ngrams=list(self.word_ngrams), max_features=self.max_features,
+            min_df=self.min_df, class_weight=self.class_weight, calibration_folds=self.calibration_folds,
+            sentence_folds=self.sentence_folds, use_sentences=self.use_sentences, use_heading=self.use_heading,
+            use_doc_type=self.use_doc_type, use_conditions=self.use_conditions, random_state=self.random_state,
+        )
+        return config
+
+    # -- pieces ---------------------------------------------------------------------------------
+    def _vectorizer(self, ngrams=None, max_features=None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return TfidfVectorizer(
+            ngram_range=tuple(ngrams or self.word_ngrams), min_df=self.min_df,
+            max_features=max_features or self.max_features, sublinear_tf=True, lowercase=True,
+            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b", dtype=np.float32,
+        )
+
+    @property
+    def conditions(self) -> list[Condition]:
+        if getattr(self, "_conditions", None) is None:
+            self.conditions_text_, self._conditions = load_conditions(getattr(self, "conditions_text_", None))
+        return self._conditions
+
+    def _split(self, records: Sequence[dict[str, str]]) -> tuple[list[str], np.ndarray, list[list[tuple[int, int]]]]:
+        """All sentences, the passage index of each, and each passage's sentence spans."""
+        sentences: list[str] = []
+        owner: list[int] = []
+        spans_all = []
+        for i, r in enumerate(records):
+            spans = sentence_spans(r["text"])
+            spans_all.append(spans)
+            for s, e in spans:
+                sentences.append(r["text"][s:e])
+                owner.append(i)
+        return sentences, np.asarray(owner, dtype=int), spans_all
+
+    def _condition_block(self, records: Sequence[dict[str, str]], spans_all) -> np.ndarray:
+        conds = self.conditions
+        block = np.zeros((len(records), len(conds)), dtype=np.float32)
+        for i, r in enumerate(records):
+            sents = [r["text"][s:e] for s, e in spans_all[i]]
+            for k, c in enumerate(conds):
+                if any(c.match(s) is not None for s in sents):
+                    block[i, k] = 1.0
+        return block
+
+    @staticmethod
+    def _pool(sent_proba: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+        """Per passage and theme: the best sentence score and the mean of the best two."""
+        k = sent_proba.shape[1]
+        best = np.zeros((n, k))
+        second = np.zeros((n, k))
+        for row, i in enumerate(owner):
+            p = sent_proba[row]
+            higher = p > best[i]
+            second[i] = np.where(higher, best[i], np.maximum(second[i], p))
+            best[i] = np.where(higher, p, best[i])
+        return np.hstack([best, (best + second) / 2])
+
+    def _sentence_models(self, x, y):
+        from sklearn.linear_model import LogisticRegression
+
+        models = []
+        for j in range(y.shape[1]):
+            if 0 < y[:, j].sum() < len(y):
+                models.append(LogisticRegression(C=self.sentence_C, class_weight=self.class_weight, max_iter=2000,
+                                                 solver="liblinear").fit(x, y[:, j]))
+            else:
+                models.append(None)
+        return models
+
+    @staticmethod
+    def _sentence_proba(models, x) -> np.ndarray:
+        out = np.zeros((x.shape[0], len(models)))
+        for j, m in enumerate(models):
+            if m is not None:
+                out[:, j] = m.predict_proba(x)[:, 1]
+        return out
+
+    def _features(self, records, sentence_pool: np.ndarray | None, spans_all):
+        from scipy.sparse import csr_matrix, hstack
+
+        blocks = [self.word_vectorizer_.transform([r["text"] for r in records])]
+        if self.use_heading:
+            blocks.append(self.heading_vectorizer_.transform([r["heading"] for r in records]))
+        dense = []
+        if self.use_doc_type:
+            onehot = np.zeros((len(records), len(DOC_TYPES)), dtype=np.float32)
+            for i, r in enumerate(records):
+                if r["doc_type"] in DOC_TYPES:
+                    onehot[i, DOC_TYPES.index(r["doc_type"])] = 1.0
+            dense.append(onehot)
+        if self.use_conditions:
+            dense.append(self._condition_block(records, spans_all))
+        if self.use_sentences and sentence_pool is not None:
+            dense.append(sentence_pool.astype(np.float32))
+        if dense:
+            blocks.append(csr_matrix(np.hstack(dense)))
+        return hstack(blocks, format="csr")
+
+    # -- learning -------------------------------------------------------------------------------
+    def fit(self, inputs: Sequence[Any], labels: Sequence[Sequence[str]]) -> "ContextSentenceClassifier":
+        from sklearn.model_selection import GroupKFold, KFold
+
+        from tipnlp.classifiers.linear import fit_calibrated_linear
+
+        records = [as_record(x) for x in inputs]
+        y = self.label_matrix(labels)
+        self.__dict__.pop("_names", None)
+        self.word_vectorizer_ = self._vectorizer().fit([r["text"] for r in records])
+        if self.use_heading:
+            self.heading_vectorizer_ = self._vectorizer(ngrams=(1, 2), max_features=20000).fit(
+                [r["heading"] or "none" for r in records])
+        sentences, owner, spans_all = self._split(records)
+        pool = None
+        if self.use_sentences:
+            self.sentence_vectorizer_ = self._vectorizer().fit(sentences)
+            xs = self.sentence_vectorizer_.transform(sentences)
+            ys = y[owner]
+            # out-of-fold sentence scores for the passage model (grouped by document when known)
+            groups = np.array([records[i]["doc_id"] or f"#{i}" for i in owner])
+            n_groups = len(set(groups))
+            oof = np.zeros((len(sentences), len(self.themes)))
+            if n_groups >= self.sentence_folds >= 2:
+                splitter = GroupKFold(n_splits=self.sentence_folds) if len(set(r["doc_id"] for r in records)) > 1 \
+                    else KFold(n_splits=self.sentence_folds, shuffle=True, random_state=self.random_state)
+                passage_groups = groups if isinstance(splitter, GroupKFold) else None
+                for tr, te in splitter.split(xs, groups=passage_groups):
+                    models = self._sentence_models(xs[tr], ys[tr])
+                    oof[te] = self._sentence_proba(models, xs[te])
+            self.sentence_models_ = self._sentence_models(xs, ys)
+            pool = self._pool(oof, owner, len(records))
+        x = self._features(records, pool, spans_all)
+        self.coef_, self.intercept_, self.platt_ = fit_calibrated_linear(
+            x, y, C=self.C, class_weight=self.class_weight, folds=self.calibration_folds,
+            random_state=self.random_state, solver="liblinear",
+        )
+        self.n_features_in_ = x.shape[1]
+        return self
+
+    def _score(self, inputs: Sequence[Any]):
+        records = [as_record(x) for x in inputs]
+        sentences, owner, spans_all = self._split(records)
+        sent_proba = None
+        pool = None
+        if self.use_sentences:
+            sent_proba = self._sentence_proba(self.sentence_models_, self.sentence_vectorizer_.transform(sentences))
+            pool = self._pool(sent_proba, owner, len(records))
+        x = self._features(records, pool, spans_all)
+        margins = np.asarray(x @ self.coef_.T) + self.intercept_[None, :]
+        return records, margins, sent_proba, owner, spans_all
+
+    def predict_proba(self, inputs: Sequence[Any]) -> np.ndarray:
+        if not len(inputs):
+            return np.zeros((0, len(self.themes)))
+        from tipnlp.classifiers.linear import calibrated_proba
+
+        _, margins, *_ = self._score(inputs)
+        return calibrated_proba(margins, self.platt_)
+
+    def sentence_scores(self, text: str) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """Each sentence's span and its per-theme sentence-model scores (for evidence and review)."""
+        spans = sentence_spans(text)
+        if not self.use_sentences:
+            return spans, np.zeros((len(spans), len(self.themes)))
+        x = self.sentence_vectorizer_.transform([text[s:e] for s, e in spans])
+        return spans, self._sentence_proba(self.sentence_models_, x)
+
+    # -- evidence -------------------------------------------------------------------------------
+    def evidence(self, text: str, theme: str, limit: int = 3) -> list[tuple[int, int, str]]:
+        """The sentence that decided (highest sentence score for ``theme``), then the words of the
+        codebook conditions that hold inside it: a span a reviewer can check against the codebook."""
+        if isinstance(text, Mapping) or not isinstance(text, str):
+            text = as_record(text)["text"]
+        j = self.themes.index(theme)
+        spans, scores = self.sentence_scores(text)
+        if not spans:
+            return []
+        best = int(np.argmax(scores[:, j])) if self.use_sentences else 0
+        s, e = spans[best]
+        out = [(s, e, f"sentence:{scores[best, j]:.2f}")]
+        sentence = text[s:e]
+        seen: set[tuple[int, int]] = set()
+        for c in self.conditions:
+            if c.theme != theme or c.none and not c.all:
+                continue
+            hits = c.match(sentence)
+            if not hits or c.id in NEGATIVE_CONDITIONS:
+                continue
+            for a, b in hits:
+                if (a, b) not in seen and len(out) < limit + 1:
+                    seen.add((a, b))
+                    out.append((s + a, s + b, f"condition:{c.id}"))
+        return out
+
+    # -- persistence ----------------------------------------------------------------------------
+    def _save_state(self, path: Path) -> None:
+        import joblib
+
+        _ = self.conditions  # make sure the condition text is known
+        state = {
+            "word_vectorizer": self.word_vectorizer_,
+            "heading_vectorizer": getattr(self, "heading_vectorizer_", None),
+            "sentence_vectorizer": getattr(self, "sentence_vectorizer_", None),
+            "sentence_models": getattr(self, "sentence_models_", None),
+            "coef": self.coef_.astype(np.float32), "intercept": self.intercept_, "platt": self.platt_,
+        }
+        joblib.dump(state, path / STATE_FILE, compress=3)
+        (path / CONDITIONS_FILE).write_text(self.conditions_text_, encoding="utf-8")
+
+    def _load_state(self, path: Path) -> None:
+        import joblib
+
+        state = joblib.load(path / STATE_FILE)
+        self.word_vectorizer_ = state["word_vectorizer"]
+        self.heading_vectorizer_ = state["heading_vectorizer"]
+        self.sentence_vectorizer_ = state["sentence_vectorizer"]
+        self.sentence_models_ = state["sentence_models"]
+        self.coef_ = state["coef"]
+        self.intercept_ = state["intercept"]
+        self.platt_ = state["platt"]
+        self.n_features_in_ = self.coef_.shape[1]
+        self.conditions_text_ = (path / CONDITIONS_FILE).read_text(encoding="utf-8")
+        self._conditions = None
+
+
+# Conditions that mark the codebook's hard negatives: features, never shown as evidence.
+NEGATIVE_CONDITIONS = {"organ_procedure_only", "trafficker_prosecuted", "training_other_subject", "victims_training",
+                       "definitions_clause"}
