@@ -133,20 +133,94 @@ def gold_export(
 
 @gold_app.command("check")
 @handles_errors
-def gold_check(corpus_dir: Optional[Path] = CORPUS_DIR_OPTION) -> None:
-    """Verify every gold record (all rounds) against the corpus text and the split file."""
-    from tipnlp.gold import CorpusTexts, label_counts, load_adjudicated, load_round, load_splits, resolve, verify
+def gold_check(
+    corpus_dir: Optional[Path] = CORPUS_DIR_OPTION,
+    min_passages: int = typer.Option(0, "--min-passages", metavar="N", help="Fail below N resolved gold passages."),
+    min_documents: int = typer.Option(0, "--min-documents", metavar="N", help="Fail below N documents with gold."),
+    min_double: int = typer.Option(0, "--min-double", metavar="N", help="Fail below N double-annotated passages."),
+    min_kappa: float = typer.Option(0.0, "--min-kappa", metavar="K", help="Fail when a theme's kappa is below K."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Verify every gold record (all rounds, OPs, sealed) against the corpus text and the split files;
+    print counts and inter-annotator agreement."""
+    import json as _json
+
+    from tipnlp.errors import DataError
+    from tipnlp.gold import (
+        GOLD_DIR, OPS_FILE, CorpusTexts, agreement, label_counts, load_adjudicated, load_first, load_gold, load_second,
+        load_splits, read_ops_file, sealed_documents,
+    )
+    from tipnlp.taxonomy import core_theme_ids
 
     texts = CorpusTexts(corpus_dir)
-    r1, r2, adj = load_round(1), load_round(2), load_adjudicated()
-    for recs in (r1, r2, adj):
-        verify(recs, texts)
+    first, second, adj = load_first(), load_second(), load_adjudicated()
+    for recs in (first, second, adj):
+        verify_records(recs, texts)
+    ops_path = GOLD_DIR / OPS_FILE
+    ops = read_ops_file(ops_path) if ops_path.is_file() else []
+    _verify_ops(ops, texts)
     splits = load_splits()
-    resolved = resolve(r1, adj)
+    resolved = load_gold(check=False)
     missing = sorted({r.doc_id for r in resolved} - set(splits))
     if missing:
-        from tipnlp.errors import DataError
+        raise DataError(f"documents with gold but no split: {', '.join(missing[:10])}")
+    leaked = sorted({r.doc_id for r in first} & sealed_documents())
+    if leaked:
+        raise DataError(f"sealed documents in the training gold: {', '.join(leaked)}")
+    try:
+        sealed = load_gold("sealed", corpus_dir)
+    except DataError:
+        sealed = []
+    themes = core_theme_ids()
+    agree = agreement(first, second, themes)
+    docs = len({r.doc_id for r in resolved})
+    figures = {
+        "passages": len(resolved), "documents": docs, "first_annotations": len(first),
+        "second_annotations": len(second), "double_annotated": agree["pairs"], "adjudicated": len(adj),
+        "op_records": len(ops), "sealed_passages": len(sealed), "sealed_documents": len({r.doc_id for r in sealed}),
+        "label_counts": dict(label_counts(resolved)), "agreement": agree,
+    }
+    if as_json:
+        print(_json.dumps(figures, indent=1))
+    else:
+        print(f"ok: {len(resolved)} gold passages from {docs} documents ({len(first)} first and {len(second)} "
+              f"blind second annotations, {len(adj)} adjudicated or reviewed, {len(ops)} OP records) match the corpus")
+        print("resolved label counts:", dict(label_counts(resolved)))
+        print(f"agreement on {agree['pairs']} double-annotated passages: " + ", ".join(
+            f"{t} kappa {v['kappa']:.3f}" for t, v in agree["per_theme"].items() if v["kappa"] is not None))
+        print(f"sealed split: {len(sealed)} passages of {figures['sealed_documents']} documents (verified, not shown)")
+    problems = []
+    if len(resolved) < min_passages:
+        problems.append(f"{len(resolved)} gold passages < {min_passages}")
+    if docs < min_documents:
+        problems.append(f"{docs} documents < {min_documents}")
+    if agree["pairs"] < min_double:
+        problems.append(f"{agree['pairs']} double-annotated passages < {min_double}")
+    low = [t for t, v in agree["per_theme"].items() if v["kappa"] is not None and v["kappa"] < min_kappa]
+    if low:
+        problems.append(f"kappa below {min_kappa} for {', '.join(low)}")
+    if problems:
+        raise DataError("gold check failed: " + "; ".join(problems))
 
-        raise DataError(f"documents with gold but no split: {', '.join(missing)}")
-    print(f"ok: {len(r1)} round-1, {len(r2)} round-2, {len(adj)} adjudicated records match the corpus")
-    print("resolved label counts:", dict(label_counts(resolved)))
+
+def verify_records(records, texts) -> None:
+    from tipnlp.gold import verify
+
+    verify(records, texts)
+
+
+def _verify_ops(ops, texts) -> None:
+    """Every OP record's span hash, and its primary among the theme's OPs in the taxonomy."""
+    from tipnlp.errors import DataError
+    from tipnlp.gold import text_sha1
+    from tipnlp.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    allowed = {t.id: set(t.ops) | set(getattr(t, "related_ops", ()) or ()) for t in tax.themes}
+    for rec in ops:
+        span = texts.document(rec["doc_id"]).text[rec["start"]:rec["end"]]
+        if text_sha1(span) != rec["sha1"]:
+            raise DataError(f"OP record {rec['doc_id']}:{rec['start']}-{rec['end']} no longer matches the corpus text")
+        if rec["primary"] not in allowed.get(rec["theme"], set()):
+            raise DataError(f"OP record {rec['doc_id']}:{rec['start']}-{rec['end']}: OP {rec['primary']} is not an OP "
+                            f"of {rec['theme']}")
