@@ -142,8 +142,8 @@ class ContextSentenceClassifier(ThemeClassifier):
         max_features: int = 80000,
         min_df: int = 2,
         class_weight: str | None = "balanced",
-        calibration_folds: int = 5,
-        sentence_folds: int = 3,
+        calibration_folds: int = 3,
+        sentence_folds: int = 2,
         use_sentences: bool = True,
         use_heading: bool = True,
         use_doc_type: bool = True,
@@ -301,9 +301,14 @@ class ContextSentenceClassifier(ThemeClassifier):
             self.sentence_models_ = self._sentence_models(xs, ys)
             pool = self._pool(oof, owner, len(records))
         x = self._features(records, pool, spans_all)
+        doc_groups = np.array([r["doc_id"] or f"#{i}" for i, r in enumerate(records)])
+        known = len({r["doc_id"] for r in records if r["doc_id"]}) >= self.calibration_folds
+        # transient (not saved): calibrated scores of documents each calibration fold did not see
+        self.oof_proba_ = np.full(y.shape, np.nan)
         self.coef_, self.intercept_, self.platt_ = fit_calibrated_linear(
             x, y, C=self.C, class_weight=self.class_weight, folds=self.calibration_folds,
-            random_state=self.random_state, solver="liblinear",
+            random_state=self.random_state, solver="liblinear", groups=doc_groups if known else None,
+            oof_out=self.oof_proba_,
         )
         self.n_features_in_ = x.shape[1]
         return self

@@ -12,11 +12,17 @@ import numpy as np
 
 def fit_calibrated_linear(
     x, y: np.ndarray, *, C: float, class_weight: str | None, folds: int, random_state: int,
-    solver: str = "lbfgs", max_iter: int = 2000,
+    solver: str = "lbfgs", max_iter: int = 2000, groups: np.ndarray | None = None,
+    oof_out: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(coef (k, d) float32, intercept (k,), platt (k, 2))`` for the k label columns of ``y``."""
+    """``(coef (k, d) float32, intercept (k,), platt (k, 2))`` for the k label columns of ``y``.
+
+    With ``groups`` (e.g. document ids) the calibration folds keep each group whole, so the
+    cross-validated scores are those of unseen documents; ``oof_out`` (n, k), when given, receives
+    those calibrated out-of-fold probabilities (thresholds can be tuned on them at no extra cost).
+    """
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 
     k = y.shape[1]
     coef = np.zeros((k, x.shape[1]), dtype=np.float32)
@@ -29,13 +35,21 @@ def fit_calibrated_linear(
             continue
         lr = LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter, solver=solver)
         n_folds = min(folds, int(yj.sum()), int(len(yj) - yj.sum()))
+        if groups is not None:
+            n_folds = min(n_folds, len(set(groups[yj == 1])))
         if n_folds >= 2:
-            cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
-            margins = cross_val_predict(lr, x, yj, cv=cv, method="decision_function")
+            if groups is not None:
+                cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
+                margins = cross_val_predict(lr, x, yj, cv=cv, groups=groups, method="decision_function")
+            else:
+                cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
+                margins = cross_val_predict(lr, x, yj, cv=cv, method="decision_function")
         else:
             margins = lr.fit(x, yj).decision_function(x)
         sigmoid = LogisticRegression(C=1e4, max_iter=1000).fit(margins.reshape(-1, 1), yj)
         platt[j] = (sigmoid.coef_[0, 0], sigmoid.intercept_[0])
+        if oof_out is not None:
+            oof_out[:, j] = calibrated_proba(margins.reshape(-1, 1), platt[j : j + 1])[:, 0]
         lr.fit(x, yj)
         coef[j] = lr.coef_[0]
         intercept[j] = lr.intercept_[0]

@@ -145,7 +145,8 @@ def model_inputs(model: Any, records: Sequence[Mapping[str, Any]]) -> list[Any]:
     """Plain strings for text-only families; the record (text, heading, doc type) for context-aware ones."""
     if getattr(model, "accepts_records", False):
         return [{"text": r["text"], "heading": (r.get("meta") or {}).get("heading", ""),
-                 "doc_type": (r.get("meta") or {}).get("doc_type") or ""} for r in records]
+                 "doc_type": (r.get("meta") or {}).get("doc_type") or "", "doc_id": r.get("doc_id") or ""}
+                for r in records]
     return [r["text"] for r in records]
 
 
@@ -211,11 +212,21 @@ def cross_validate(
         train = [records[i] for i in tr_idx]
         say(f"fold {f + 1}/{k}: {len(tr_idx)} training passages, {len(te_idx)} held out")
         t0 = time.perf_counter()
-        if inner_k >= 2:
+        model = _fit(config, themes, train, extra)
+        own = getattr(model, "oof_proba_", None)
+        if own is not None and inner_k >= 2 and np.isfinite(own[: len(train)]).all():
+            # the model's own calibration folds were grouped by document: tune on those scores
+            from tipnlp.training import tune_thresholds
+
+            ytr, _ = label_matrix([r["labels"] for r in train], themes)
+            thresholds = tune_thresholds(ytr, own[: len(train)], themes, threshold_grid(config))
+            inner_kind = "model's grouped calibration folds"
+        elif inner_k >= 2:
             thresholds, _ = inner_thresholds(config, themes, train, [groups[i] for i in tr_idx], extra, inner_k, seed)
+            inner_kind = f"inner {inner_k}-fold grouped split"
         else:
             thresholds = {t: 0.5 for t in themes}
-        model = _fit(config, themes, train, extra)
+            inner_kind = "fixed 0.5"
         fit_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         proba = model.predict_proba(model_inputs(model, [records[i] for i in te_idx]))
@@ -227,7 +238,7 @@ def cross_validate(
             "fold": f + 1, "train_passages": int(len(tr_idx)), "test_passages": int(len(te_idx)),
             "test_documents": len({records[i]["doc_id"] for i in te_idx}),
             "test_positives": {t: int(y[te_idx, j].sum()) for j, t in enumerate(themes)},
-            "thresholds": {t: round(float(v), 3) for t, v in thresholds.items()},
+            "thresholds": {t: round(float(v), 3) for t, v in thresholds.items()}, "thresholds_from": inner_kind,
             "fit_seconds": round(fit_s, 1), "predict_seconds": round(pred_s, 2),
         })
     return CVResult(themes=list(themes), scores=scores, labels=labels, folds=folds, fold_info=info)
@@ -301,7 +312,7 @@ def run_cv(
         f"{len({r['doc_id'] for r in records})} documents ({len(set(groups))} groups: PDF twins and documents "
         "sharing text are one group); folds balanced on every theme's positives.",
         f"Each fold retrains `{config['family']}` from `{Path(config_path).name}`; thresholds are tuned on "
-        f"out-of-fold scores of an inner {inner_k}-fold grouped split of the fold's training data.",
+        f"out-of-fold scores of the fold's training data only ({cv.fold_info[0]['thresholds_from']}).",
         (f"Seed passages written by the project ({len(extra)}) are added to every fold's training data, never scored."
          if extra else "No seed passages in training." + (" (run without them: `--no-seeds`)" if extra_paths else "")),
     ]

@@ -1,0 +1,224 @@
+"""Rank the operative paragraphs (OPs) of a tagged theme by reading the passage.
+
+Which OP a passage implements depends on the passage, not only on its theme: a statute requiring
+transparency statements implements OP 35, a company's own supplier audits OP 36, a hotel chain in a
+sector initiative OP 43. For every theme with several OPs the ranker holds one multinomial logistic
+regression over that theme's OPs, learned from the OP gold (``corpora/gold/ops.jsonl``). Features:
+the passage's word n-grams, its heading's n-grams, the document type, and the passage's similarity
+to each OP's profile (``tipnlp/data/op_profiles.yaml``, the project's own wording). Its output per
+(passage, theme) is a probability for each of the theme's OPs; the most probable is the primary OP,
+and others count as secondary when their probability reaches ``secondary_threshold_``.
+
+Without a fitted model for a theme (no OP gold), the profile similarities alone rank its OPs.
+The estimator contract holds: ``fit`` returns self and learned state lives in ``attr_`` attributes.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from tipnlp.taxonomy import Taxonomy, load_taxonomy
+
+RANKER_FILE = "op_ranker.joblib"
+PROFILES_FILE = "op_profiles.yaml"
+DOC_TYPES = ("law", "convention", "protocol", "un_resolution", "un_report", "gov_report", "ngo_report",
+             "action_plan", "corporate_statement", "guidance", "other")
+
+
+def load_profiles(text: str | None = None) -> tuple[dict[str, dict[int, str]], dict[str, dict[int, "re.Pattern"]]]:
+    """theme -> OP -> profile text (summary and aspects joined), and theme -> OP -> cue pattern."""
+    import yaml
+
+    if text is None:
+        text = resources.files("tipnlp.data").joinpath(PROFILES_FILE).read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    out: dict[str, dict[int, str]] = {}
+    cues: dict[str, dict[int, re.Pattern]] = {}
+    for theme, ops in (data.get("profiles") or {}).items():
+        out[theme] = {int(op): " ".join([p.get("summary", "")] + list(p.get("aspects", []))) for op, p in ops.items()}
+        cues[theme] = {int(op): re.compile(p["cues"], re.IGNORECASE) for op, p in ops.items() if p.get("cues")}
+    return out, cues
+
+
+def _record(item: Any) -> dict[str, str]:
+    if isinstance(item, str):
+        return {"text": item, "heading": "", "doc_type": ""}
+    get = item.get if isinstance(item, Mapping) else (lambda k, d=None: getattr(item, k, d))
+    meta = get("meta") or {}
+    return {"text": get("text") or "", "heading": get("heading") or meta.get("heading") or "",
+            "doc_type": get("doc_type") or meta.get("doc_type") or ""}
+
+
+class OpRanker:
+    """Per theme, probabilities over the theme's OPs for a passage; primary = the most probable."""
+
+    def __init__(self, taxonomy: Taxonomy | None = None, C: float = 4.0, profile_weight: float = 1.0,
+                 cue_weight: float = 1.0, secondary_threshold: float = 0.3, random_state: int = 0):
+        self.taxonomy = taxonomy or load_taxonomy()
+        self.cue_weight = cue_weight
+        self.C = C
+        self.profile_weight = profile_weight
+        self.secondary_threshold = secondary_threshold
+        self.random_state = random_state
+        self.profiles_text_: str | None = None
+        self.models_: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.secondary_threshold_ = secondary_threshold
+
+    # -- candidates and features ----------------------------------------------------------------
+    def candidates(self, theme: str) -> list[int]:
+        """The theme's OPs in taxonomy order (its first-listed OP first)."""
+        if theme not in self.taxonomy:
+            return []
+        return [op.number for op in self.taxonomy.ops_for_theme(theme)]
+
+    @property
+    def profiles(self) -> dict[str, dict[int, str]]:
+        if getattr(self, "_profiles", None) is None:
+            if self.profiles_text_ is None:
+                self.profiles_text_ = resources.files("tipnlp.data").joinpath(PROFILES_FILE).read_text(encoding="utf-8")
+            self._profiles, self._cues = load_profiles(self.profiles_text_)
+        return self._profiles
+
+    @property
+    def cues(self) -> dict[str, dict[int, re.Pattern]]:
+        _ = self.profiles
+        return self._cues
+
+    def _vectorizers(self, texts: Sequence[str], headings: Sequence[str]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        kw = dict(sublinear_tf=True, lowercase=True, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b", dtype=np.float32)
+        self.vectorizer_ = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50000, **kw).fit(
+            list(texts) + [p for ops in self.profiles.values() for p in ops.values()])
+        self.heading_vectorizer_ = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=10000, **kw).fit(
+            [h or "none" for h in headings])
+
+    def _profile_sims(self, x, theme: str) -> np.ndarray:
+        cands = self.candidates(theme)
+        prof = self.profiles.get(theme, {})
+        texts = [prof.get(op, "") for op in cands]
+        p = self.vectorizer_.transform(texts)
+        return np.asarray((x @ p.T).toarray()) if hasattr(x @ p.T, "toarray") else np.asarray(x @ p.T)
+
+    def _features(self, records: Sequence[dict[str, str]], theme: str):
+        from scipy.sparse import csr_matrix, hstack
+
+        x = self.vectorizer_.transform([r["text"] for r in records])
+        h = self.heading_vectorizer_.transform([r["heading"] for r in records])
+        onehot = np.zeros((len(records), len(DOC_TYPES)), dtype=np.float32)
+        for i, r in enumerate(records):
+            if r["doc_type"] in DOC_TYPES:
+                onehot[i, DOC_TYPES.index(r["doc_type"])] = 1.0
+        sims = self._profile_sims(x, theme) * self.profile_weight
+        cands = self.candidates(theme)
+        patterns = self.cues.get(theme, {})
+        cue = np.zeros((len(records), len(cands)), dtype=np.float32)
+        for i, r in enumerate(records):
+            text = r["heading"] + "\n" + r["text"]
+            for j, op in enumerate(cands):
+                pat = patterns.get(op)
+                if pat is not None:
+                    cue[i, j] = min(len(pat.findall(text)), 5) / 5.0
+        blocks = [x, h, csr_matrix(onehot), csr_matrix(sims.astype(np.float32)), csr_matrix(cue * self.cue_weight)]
+        return hstack(blocks, format="csr"), sims
+
+    # -- learning -------------------------------------------------------------------------------
+    def fit(self, inputs: Sequence[Any], op_gold: Sequence[Mapping[str, Mapping[str, Any]]]) -> "OpRanker":
+        """``op_gold[i]``: theme -> {"primary": op, "secondary": [...]} for passage ``inputs[i]``."""
+        from sklearn.linear_model import LogisticRegression
+
+        records = [_record(x) for x in inputs]
+        self._vectorizers([r["text"] for r in records], [r["heading"] for r in records])
+        self.models_ = {}
+        for theme in self.taxonomy.theme_ids:
+            cands = self.candidates(theme)
+            rows = [i for i, g in enumerate(op_gold) if theme in g and g[theme].get("primary") in cands]
+            if len(cands) < 2 or not rows:
+                continue
+            y = np.array([op_gold[i][theme]["primary"] for i in rows])
+            if len(set(y)) < 2:
+                continue
+            x, _ = self._features([records[i] for i in rows], theme)
+            lr = LogisticRegression(C=self.C, max_iter=3000, random_state=self.random_state).fit(x, y)
+            self.models_[theme] = (lr.classes_.astype(int), lr.coef_.astype(np.float32), lr.intercept_.astype(np.float64))
+        return self
+
+    def predict_proba(self, inputs: Sequence[Any], theme: str) -> tuple[list[int], np.ndarray]:
+        """The theme's OPs and an (n, n_ops) array of probabilities (rows sum to 1)."""
+        records = [_record(x) for x in inputs]
+        cands = self.candidates(theme)
+        if not cands or not records:
+            return cands, np.zeros((len(records), len(cands)))
+        if len(cands) == 1:
+            return cands, np.ones((len(records), 1))
+        if not hasattr(self, "vectorizer_"):
+            self._vectorizers([r["text"] for r in records] + [""], [r["heading"] for r in records])
+        x, sims = self._features(records, theme)
+        model = self.models_.get(theme)
+        if model is None:  # profile similarity alone, sharpened
+            z = sims * 10.0
+        else:
+            classes, coef, intercept = model
+            zc = np.asarray(x @ coef.T) + intercept[None, :]
+            if zc.shape[1] == 1:  # binary model: one column for classes[1]
+                zc = np.hstack([-zc / 2, zc / 2])
+            z = np.full((len(records), len(cands)), -1e3)
+            for k, op in enumerate(classes):
+                z[:, cands.index(int(op))] = zc[:, k]
+            # OPs never seen in training keep a small share through their profile similarity
+            unseen = [cands.index(op) for op in cands if op not in set(int(c) for c in classes)]
+            for j in unseen:
+                z[:, j] = zc.min(axis=1) - 2.0 + sims[:, j] * 4.0
+        z = z - z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        return cands, p / p.sum(axis=1, keepdims=True)
+
+    def rank(self, inputs: Sequence[Any], themes_per_input: Sequence[Sequence[str]]) -> list[dict[str, list[tuple[int, float]]]]:
+        """Per passage, per theme: (op, probability) from most to least probable."""
+        out: list[dict[str, list[tuple[int, float]]]] = [{} for _ in inputs]
+        by_theme: dict[str, list[int]] = {}
+        for i, themes in enumerate(themes_per_input):
+            for t in themes:
+                by_theme.setdefault(t, []).append(i)
+        for theme, idx in by_theme.items():
+            cands, proba = self.predict_proba([inputs[i] for i in idx], theme)
+            for row, i in enumerate(idx):
+                order = np.argsort(-proba[row], kind="stable")
+                out[i][theme] = [(cands[k], float(proba[row, k])) for k in order]
+        return out
+
+    # -- persistence ----------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        import joblib
+
+        _ = self.profiles
+        joblib.dump({"vectorizer": getattr(self, "vectorizer_", None),
+                     "heading_vectorizer": getattr(self, "heading_vectorizer_", None),
+                     "models": self.models_, "C": self.C, "profile_weight": self.profile_weight, "cue_weight": self.cue_weight,
+                     "secondary_threshold": self.secondary_threshold_, "profiles": self.profiles_text_},
+                    Path(path) / RANKER_FILE, compress=3)
+
+    @classmethod
+    def load(cls, path: str | Path | None, taxonomy: Taxonomy | None = None) -> "OpRanker":
+        """From a model directory; without a saved ranker, the profile-only ranker."""
+        import joblib
+
+        file = Path(path) / RANKER_FILE if path else None
+        ranker = cls(taxonomy)
+        if file is None or not file.is_file():
+            return ranker
+        state = joblib.load(file)
+        ranker.C, ranker.profile_weight = state["C"], state["profile_weight"]
+        ranker.cue_weight = state.get("cue_weight", 1.0)
+        ranker.secondary_threshold_ = state["secondary_threshold"]
+        ranker.profiles_text_ = state["profiles"]
+        if state["vectorizer"] is not None:
+            ranker.vectorizer_ = state["vectorizer"]
+            ranker.heading_vectorizer_ = state["heading_vectorizer"]
+        ranker.models_ = state["models"]
+        return ranker
