@@ -84,10 +84,11 @@ def corpus_stats(
     if json_out:
         print(json.dumps(stats, indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from tipnlp._console import console as make_console
+
+    console = make_console()
     console.print(f"[bold]{stats['documents']}[/bold] documents, [bold]{stats['passages']}[/bold] passages")
     for key in ("doc_type", "split", "jurisdiction"):
         table = Table(title=f"by {key}", title_justify="left")
