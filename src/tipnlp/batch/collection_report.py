@@ -52,13 +52,17 @@ def load_collection(results: str | Path, top: int = 5) -> Collection:
 
     taxonomy = load_taxonomy()
     documents = list(iter_records(docs_path))
-    themes = [t.id for t in taxonomy.themes]
-    labels = {t.id: t.label for t in taxonomy.themes}
+    # One column per theme the model predicts (the taxonomy's wider themes would be always empty),
+    # plus any other theme the records hold.
+    themes = _predicted_themes(results, documents)
+    labels = {t.id: t.label for t in taxonomy.themes if t.id in themes}
     for record in documents:
         for t in record.get("themes") or []:
-            if t.get("id") not in labels:
-                labels[t.get("id")] = t.get("id")
-                themes.append(t.get("id"))
+            tid = t.get("id")
+            if tid not in labels:
+                labels[tid] = taxonomy.theme(tid).label if tid in taxonomy else tid
+                if tid not in themes:
+                    themes.append(tid)
     op_docs: Counter = Counter()
     for record in documents:
         op_docs.update(set(record.get("ops_covered") or []))
@@ -79,6 +83,21 @@ def load_collection(results: str | Path, top: int = 5) -> Collection:
     op_info = {op.number: (op.verb, tuple(op.themes)) for op in taxonomy.ops}
     ranked = {doc: sorted(items, key=lambda x: (-x[0], -x[1])) for doc, items in best.items()}
     return Collection(documents, themes, labels, op_docs, op_passages, op_info, ranked)
+
+
+def _predicted_themes(results: Path, documents: list[dict[str, Any]]) -> list[str]:
+    """The themes of the run's model (from batch.json or the records), the core themes if it is unknown."""
+    from tipnlp.batch.writer import SETTINGS_FILE, read_settings
+    from tipnlp.errors import TipnlpError
+    from tipnlp.model_themes import predicted_theme_ids
+    from tipnlp.taxonomy import core_theme_ids
+
+    model = read_settings(results / SETTINGS_FILE).get("model") or next(
+        (d.get("model") for d in documents if d.get("model")), None)
+    try:
+        return predicted_theme_ids(str(model)) if model else core_theme_ids()
+    except TipnlpError:  # the model is not installed here: its config cannot be read
+        return core_theme_ids()
 
 
 def matrix_csv(collection: Collection) -> str:
