@@ -34,6 +34,8 @@ class Collection:
     op_passages: Counter
     op_info: dict[int, tuple[str, tuple[str, ...]]]
     top: dict[str, list[tuple[float, int, dict[str, Any]]]] = field(default_factory=dict)
+    #: Inputs of the run not recorded yet (an interrupted run); shown at the top of the page.
+    remaining: int = 0
 
     def counts(self, record: dict[str, Any]) -> dict[str, int]:
         return {t.get("id"): int(t.get("passages") or 0) for t in record.get("themes") or []}
@@ -185,6 +187,9 @@ def render_html(collection: Collection, title: str = "tipnlp collection report")
     w(f"<p>{len(docs)} documents ({ok} tagged, {len(docs) - ok} failed), "
       f"{sum(int(d.get('pages') or 0) for d in docs)} pages, "
       f"{sum(int(d.get('n_tagged') or 0) for d in docs)} tagged passages; model {esc(', '.join(models) or '?')}.</p>\n")
+    if collection.remaining:
+        w(f"<p class='err'>Incomplete: the batch run was interrupted and {collection.remaining} input(s) are not "
+          "tagged yet; finish it with <code>tipnlp batch … --resume</code> and report again.</p>\n")
     w("<h2 id='heatmap'>Themes by document</h2>\n<p class='muted'>Cells: passages tagged with the theme "
       "(darker = more). Click a document for its top passages.</p>\n<table class='heat'><thead><tr><th>document</th>")
     for t in themes:
@@ -255,11 +260,15 @@ def render_html(collection: Collection, title: str = "tipnlp collection report")
     return out.getvalue()
 
 
-def write_collection_report(results: str | Path, out_dir: str | Path, top: int = 5) -> list[Path]:
-    """Write ``matrix.csv``, ``ops_coverage.csv`` and ``index.html`` for ``results`` into ``out_dir``."""
+def write_collection_report(results: str | Path, out_dir: str | Path, top: int = 5, remaining: int = 0) -> list[Path]:
+    """Write ``matrix.csv``, ``ops_coverage.csv`` and ``index.html`` for ``results`` into ``out_dir``.
+
+    ``remaining``: inputs the run has not recorded yet; the page then says it is incomplete.
+    """
     from tipnlp.errors import InputUnreadable
 
     collection = load_collection(results, top=top)
+    collection.remaining = remaining
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
