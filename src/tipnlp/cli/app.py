@@ -14,10 +14,10 @@ from typing import Callable, TypeVar
 import typer
 
 from tipnlp import __version__
-from tipnlp.cli import _help
+from tipnlp.cli._help import install as _install_plain_help
 from tipnlp.errors import EXIT_CODES, TipnlpError
 
-_help.install()
+_install_plain_help()
 
 F = TypeVar("F", bound=Callable)
 # Usage errors (bad parameters) keep Typer's own message and exit code 2.
