@@ -156,7 +156,7 @@ def batch_command(
     )
     bar = _Progress(False if is_quiet(quiet) else progress)
     try:
-        with bar, _sigterm_as_interrupt():
+        with bar, _SigtermAsInterrupt():
             summary = run_batch(
                 [str(p) for p in inputs or []], config, manifests=[str(p) for p in manifest or []], globs=glob,
                 on_start=bar.start, on_result=bar.advance,
@@ -190,7 +190,7 @@ def resume_command(inputs: Optional[List[Path]], out: Path, manifest: Optional[L
     return shlex.join([*args, "--resume"])
 
 
-class _sigterm_as_interrupt:
+class _SigtermAsInterrupt:
     """Treat SIGTERM (kill, a scheduler's time limit) like Ctrl-C, so the run cleans up and says how to resume."""
 
     def __enter__(self):

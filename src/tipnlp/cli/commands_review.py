@@ -123,8 +123,9 @@ def import_command(
 
 
 def _print_agreement(figures) -> None:
-    from tipnlp._console import console as make_console
     from rich.table import Table
+
+    from tipnlp._console import console as make_console
 
     def f(x: float | None, pct: bool = False) -> str:
         if x is None:
