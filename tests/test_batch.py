@@ -138,7 +138,7 @@ def run(tmp_path_factory):
     out = root / "results"
     proc = subprocess.run(
         [*CLI, "batch", str(folder), str(manifest), "--out", str(out), "--model", "lexicon", "--workers", "1",
-         "--format", "parquet", "--no-progress"],
+         "--format", "parquet", "--no-progress", "--strict"],
         capture_output=True, text=True, timeout=300,
     )
     return {"proc": proc, "out": out, "ids": ids, "root": root, "folder": folder}

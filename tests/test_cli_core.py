@@ -53,9 +53,9 @@ def test_theme_filter_and_min_score(sample_act_path):
     assert all(t["score"] >= 0.999 for p in json.loads(high.stdout)["passages"] for t in p["themes"])
 
 
-def test_unknown_theme_is_a_clear_error(sample_act_path):
+def test_unknown_theme_is_a_usage_error(sample_act_path):
     result = run("classify", sample_act_path, "--theme", "no_such_theme", *LEX)
-    assert result.exit_code == 12
+    assert result.exit_code == 2
     assert "unknown theme" in result.stderr
 
 

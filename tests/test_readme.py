@@ -32,3 +32,16 @@ def test_readme_main_command_tags_the_example_pdf():
     assert result.returncode == 0, result.stderr
     for theme in ("non_punishment", "supply_chains", "organ_removal", "demand_reduction", "gender_sensitive_training"):
         assert theme in result.stdout
+
+
+def test_readme_links_the_api_and_batch_docs():
+    for doc in ("docs/api.md", "docs/batch.md"):
+        assert f"]({doc})" in README
+        assert (REPO / doc).is_file()
+
+
+def test_readme_tagger_example_prints_a_heading():
+    block = next(b for b in PYTHON_BLOCKS if "Tagger" in b)
+    result = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True, cwd=REPO, timeout=300)
+    first = result.stdout.splitlines()[0]
+    assert not first.startswith((" ", "[")), f"empty heading: {first!r}"

@@ -143,7 +143,7 @@ def test_batch_results_validate_against_the_schema(tmp_path):
     scan = make_image_only_pdf(tmp_path / "scan.pdf")
     out = tmp_path / "results"
     result = CliRunner().invoke(app, ["batch", str(good), str(scan), "--out", str(out), "--model", "lexicon",
-                                      "--workers", "1", "--no-progress"])
+                                      "--workers", "1", "--no-progress", "--strict"])
     assert result.exit_code == 14, result.output
     docs = [_json.loads(x) for x in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
     passages = [_json.loads(x) for x in (out / "passages.jsonl").read_text(encoding="utf-8").splitlines()]

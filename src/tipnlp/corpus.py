@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from tipnlp.errors import DataError
 from tipnlp.records import Document
@@ -110,31 +110,25 @@ def build_corpus(
     corpus_dir: str | Path | None = None,
     out_dir: str | Path | None = None,
     progress: "Callable[[str], None] | None" = None,
+    *,
+    splits: "Mapping[str, str] | None" = None,
+    gold_labels: "Mapping[str, Sequence[str]] | None" = None,
 ) -> tuple[Path, list[dict[str, Any]]]:
     """Ingest and segment every manifest document, verify sha256s, save passages as a HF dataset.
 
-    Returns the dataset folder and one status row per document (``error`` set when it failed, e.g.
-    the scanned PDF). Passage ids are stable: document id plus character offsets.
+    ``splits`` (doc id -> split) and ``gold_labels`` (passage id -> theme ids) are passed in by the
+    caller (``tipnlp corpus build`` reads them from :mod:`tipnlp.gold`), so this module does not
+    depend on the gold module, which depends on it. Returns the dataset folder and one status row per
+    document (``error`` set when it failed, e.g. the scanned PDF). Passage ids are stable: document
+    id plus character offsets.
     """
     from datasets import Dataset
 
     from tipnlp.errors import TipnlpError
     from tipnlp.segment import segment
 
-    splits: dict[str, str] = {}
-    try:
-        from tipnlp.gold import load_splits
-
-        splits = load_splits()
-    except TipnlpError:
-        pass
-    gold_labels: dict[str, list[str]] = {}
-    try:
-        from tipnlp.gold import load_adjudicated, load_round, resolve
-
-        gold_labels = {r.id: list(r.labels) for r in resolve(load_round(1), load_adjudicated())}
-    except TipnlpError:
-        pass
+    splits = dict(splits or {})
+    gold_labels = {k: list(v) for k, v in (gold_labels or {}).items()}
 
     rows = list(iter_manifest(corpus_dir)) + [resolution_row()]
     columns: dict[str, list] = {k: [] for k in (

@@ -94,10 +94,18 @@ class DocumentTimeout(TipnlpError):
     hint = "The document took longer than the per-document time limit; raise --timeout or split it."
 
 
+class UsageError(TipnlpError):
+    """A bad option value found after parsing (e.g. an unknown --theme): exit 2, like the parser's own."""
+
+    exit_code = 2
+    code = "usage"
+
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     1: "unexpected internal error (a bug: please report it)",
     2: "usage error (bad option or argument)",
-    **{cls.exit_code: cls.code for cls in TipnlpError.__subclasses__()},
+    **{cls.exit_code: cls.code for cls in TipnlpError.__subclasses__() if cls is not UsageError},
     14: "batch finished, but some documents failed (see documents.jsonl)",
+    141: "output closed early (e.g. piped into head): nothing more is written",
 }

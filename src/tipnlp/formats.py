@@ -124,7 +124,9 @@ def print_table(result: TaggedDocument, out: TextIO) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=out, width=max(100, Console().width), soft_wrap=False)
+    from tipnlp._console import console as make_console
+
+    console = make_console(file=out, width=max(100, Console().width), soft_wrap=False)
     r = result.report
     console.print(
         f"[bold]{r.doc_id}[/bold]  {r.pages} page(s), {r.n_passages} passages, model {r.model}; "

@@ -212,7 +212,7 @@ def render_html(result: TaggedDocument) -> str:
             verb, summary = summaries[n]
             first = op_passages[n][0] if op_passages[n] else None
             count = f'<a href="#p-{first}">{len(op_passages[n])}</a>' if first is not None else "0"
-            w(f'<tr id="op-{n}"><td class="num">{n}</td><td><i>{_e(verb)}</i> {_e(summary)}</td>'
+            w(f'<tr id="op-{n}"><td class="num">{n}</td><td><i>{_e(verb)} …</i> — {_e(summary)}</td>'
               f'<td>{_e(", ".join(sorted(op_themes[n])))}</td><td class="num">{count}</td></tr>\n')
         w("</tbody>\n</table>\n")
     else:

@@ -41,6 +41,10 @@ RE_BOLD_TITLE = re.compile(r"^\s*\*{2,3}[^*]{2,100}\*{2,3}\s*$")
 RE_COLLECTOR = re.compile(r"^\s*\[[^\]]*\]\s*$")
 RE_TERMINAL = re.compile(r"[.;:,—–-]\s*$")
 RE_SENTENCE_END = re.compile(r"[.!?;:]['\"”’)]?\s*$")
+# A footnote: its number, then a web address or a citation word ("6 http://...", "12 See ...").
+RE_FOOTNOTE = re.compile(r"^\s*\d{1,3}\s+(?:https?://|www\.|See\b|Ibid\b|Cf\.|Available at\b)")
+# A table-of-contents entry: text, then a dot (or ellipsis) leader and a page number.
+RE_TOC_LEADER = re.compile(r"(?:\.\s?){4,}\s*[0-9ivxlc]{1,4}\s*$|…{2,}\s*\d{1,4}\s*$|(?:\s\.){4,}\s*\d{1,4}\s*$")
 
 # A heading does not end in one of these; a wrapped line of prose often does.
 _FUNCTION_WORDS = frozenset(
@@ -52,7 +56,18 @@ _FUNCTION_WORDS = frozenset(
 BLANK, MAJOR, SECTION, TITLE, NUMBERED, SUB_NUM, SUB_ALPHA, TEXT = (
     "blank", "major", "section", "title", "numbered", "sub_num", "sub_alpha", "text",
 )
+TOC = "toc"  # a table-of-contents entry: never a heading
+FOOTNOTE = "footnote"  # a footnote line: never a heading
+TITLE_CONT = "title_cont"  # the next line of a heading wrapped over several lines
 _HEADINGS = {MAJOR, SECTION, TITLE}
+
+#: Passage kinds of a table of contents and of a run of footnotes; the tagger gives them no themes.
+CONTENTS = "contents"
+FOOTNOTES = "footnotes"
+NOT_TAGGED = frozenset({CONTENTS, FOOTNOTES})
+#: Heading lines wrapped this short are read as one heading (a margin note, a wrapped title).
+_WRAP_SHORT = 20
+_WRAP_MAX = 60
 
 
 @dataclass(frozen=True)
@@ -147,7 +162,11 @@ def _classify(lines: list[_Line], cfg: SegmenterConfig) -> None:
         nxt = next_nonblank(i)
         next_starts_lower = bool(nxt and nxt.text.strip()[:1].islower())
         md = RE_MARKDOWN_HEADING.match(line.text)
-        if md:
+        if RE_TOC_LEADER.search(s) and len(s) <= 240:
+            line.kind = TOC
+        elif RE_FOOTNOTE.match(s):
+            line.kind = FOOTNOTE
+        elif md:
             line.kind, line.rank = MAJOR, len(md.group(1))
         elif RE_MAJOR.match(line.text) and len(s) <= 160:
             line.kind, line.rank = MAJOR, _major_rank(s)
@@ -187,6 +206,81 @@ def _classify(lines: list[_Line], cfg: SegmenterConfig) -> None:
             line.kind = TEXT
         line.label = _label(s)
         prev_text = s
+    _mark_toc_wraps(lines)
+    _join_wrapped_titles(lines)
+
+
+def _mark_toc_wraps(lines: list[_Line]) -> None:
+    """Lines between contents entries belong to the contents, not to the headings: the first line of
+    an entry wrapped over two lines ("5. Referring victims into the National Referral" / "Mechanism
+    ........ 43"), or a page number printed on a line of its own."""
+    nonblank = [i for i, line in enumerate(lines) if line.kind != BLANK]
+
+    def around(k: int) -> tuple[_Line | None, _Line | None]:
+        return (lines[nonblank[k - 1]] if k > 0 else None,
+                lines[nonblank[k + 1]] if k + 1 < len(nonblank) else None)
+
+    for k, i in enumerate(nonblank):
+        s = lines[i].text.strip()
+        before, after = around(k)
+        if s.isdigit() and len(s) <= 4 and any(x is not None and x.kind == TOC for x in (before, after)):
+            lines[i].kind = TOC
+    for k, i in enumerate(nonblank):
+        line = lines[i]
+        before, after = around(k)
+        if (line.kind != TOC and not RE_SENTENCE_END.search(line.text) and before is not None
+                and before.kind == TOC and after is not None and after.kind == TOC):
+            line.kind = TOC
+
+
+def _join_wrapped_titles(lines: list[_Line]) -> None:
+    """Read a heading wrapped over adjacent lines as one heading (label of all its lines).
+
+    "OFFENCES AGAINST VICTIMS OF" / "CRIME AND WITNESSES" under "PART III", or a margin note printed
+    as a column of short lines ("Board of" / "Management of" / "the Authority"), used to keep only
+    one line. A next line continues the heading when the heading so far ends in a function word,
+    when it starts in lower case, when both are short lines of a column, or both are in capitals;
+    it must be short and not end a sentence.
+    """
+    i, n = 0, len(lines)
+    while i < n:
+        head = lines[i]
+        if head.kind != TITLE and not (head.kind == MAJOR and not RE_MARKDOWN_HEADING.match(head.text)
+                                       and not RE_MAJOR.match(head.text)):
+            i += 1
+            continue
+        words = [head.text.strip()]
+        j = i + 1
+        while j < n:
+            s = lines[j].text.strip()
+            prev = lines[j - 1].text.strip()
+            # A capitalised line read as a roman-numeral heading ("CRIME AND WITNESSES": "C") may continue too.
+            # Only in the title of a "PART III" / "CHAPTER 2" heading, to leave other structure alone.
+            loose_major = (lines[j].kind == MAJOR and not RE_MAJOR.match(s) and not RE_MARKDOWN_HEADING.match(s)
+                           and i > 0 and bool(RE_MAJOR.match(lines[i - 1].text)))
+            if (not s or lines[j].kind not in (TEXT, TITLE) and not loose_major or len(s) > _WRAP_MAX
+                    or RE_SENTENCE_END.search(s) or len(" ".join(words)) + len(s) > 2 * _WRAP_MAX):
+                break
+            if not s[:1].isalpha() or any(ch.isdigit() for ch in s):  # table cells, figures, page numbers
+                break
+            last = words[-1].split()[-1].lower().strip(",")
+            after = lines[j + 1].text.strip() if j + 1 < n else ""
+            column = (len(prev) <= _WRAP_SHORT and len(s) <= _WRAP_SHORT and len(after) <= _WRAP_SHORT
+                      and not any(ch.isdigit() for ch in words[0]))
+            continues = (
+                last in _FUNCTION_WORDS
+                or s[:1].islower()
+                or column
+                or (prev.isupper() and s.isupper())
+            )
+            if not continues:
+                break
+            lines[j].kind = TITLE_CONT
+            words.append(s)
+            j += 1
+        if len(words) > 1:
+            head.label = _label(" ".join(words))
+        i = j
 
 
 def _major_rank(s: str) -> int:
@@ -213,10 +307,14 @@ def _atoms(lines: list[_Line]) -> Iterator[tuple[list[_Line], bool]]:
                 current = []
             saw_blank = True
             continue
+        if line.kind == TITLE_CONT and current and current[0].kind in _HEADINGS:
+            current.append(line)  # the next line of a wrapped heading
+            saw_blank = False
+            continue
         if current and line.kind != TEXT:
             yield current, blank_before
             current = []
-        if current and current[-1].kind in _HEADINGS:
+        if current and current[0].kind in _HEADINGS:
             yield current, blank_before
             current = []
         if not current:
@@ -268,6 +366,12 @@ def _groups(lines: list[_Line]) -> list[_Group]:
                 section = head.label
             current = None
             pending_headings.append(atom)
+        elif head.kind in (TOC, FOOTNOTE):
+            kind = CONTENTS if head.kind == TOC else FOOTNOTES
+            if current is None or current.kind != kind:
+                open_group(kind)
+            assert current is not None
+            current.atoms.append(atom)
         elif head.kind == NUMBERED:
             open_group("paragraph").atoms.append(atom)
         elif head.kind in (SUB_NUM, SUB_ALPHA):
@@ -275,9 +379,9 @@ def _groups(lines: list[_Line]) -> list[_Group]:
                 open_group("section" if section else "block")
             assert current is not None
             current.atoms.append(atom)
-        else:  # TEXT
+        else:  # TEXT (or a heading continuation line whose heading was not kept, e.g. after a blank)
             in_structure = current is not None and (current.kind in ("section", "paragraph"))
-            if current is None or (blank_before and not in_structure):
+            if current is None or (blank_before and not in_structure) or current.kind in NOT_TAGGED:
                 open_group("section" if section else "block")
             assert current is not None
             current.atoms.append(atom)
@@ -312,14 +416,23 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return spans
 
 
-def _fine_spans(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
-    """Spans of at most ``max_chars`` covering ``text[start:end]``: sentences, else lines, else words."""
+def _fine_spans(
+    text: str, start: int, end: int, max_chars: int, page_starts: tuple[int, ...] = ()
+) -> list[tuple[int, int]]:
+    """Spans of at most ``max_chars`` covering ``text[start:end]``: sentences, else lines, else words.
+
+    An over-long sentence running over a page break (PDF text where the sentencizer finds no end,
+    margin notes included) is cut at clause ends rather than at any line (see ``_clause_spans``).
+    """
     out: list[tuple[int, int]] = []
     for s, e in sentence_spans(text[start:end], start):
         if e - s <= max_chars:
             out.append((s, e))
             continue
-        for ls, le in _line_spans(text, s, e):
+        lines = _line_spans(text, s, e)
+        if any(s < b < e for b in page_starts):
+            lines = _clause_spans(text, lines, max_chars)
+        for ls, le in lines:
             if le - ls <= max_chars:
                 out.append((ls, le))
                 continue
@@ -333,6 +446,27 @@ def _fine_spans(text: str, start: int, end: int, max_chars: int) -> list[tuple[i
                     cut += 1
             if le > cut:
                 out.append((cut, le))
+    return out
+
+
+def _clause_spans(text: str, lines: list[tuple[int, int]], max_chars: int) -> list[tuple[int, int]]:
+    """Lines of an over-long sentence joined into clauses: a cut then falls after ";", ":" or ","
+    at a line end, or before a list item ("(c)"), not in the middle of a clause ("...and in" /
+    "accordance with..."). A clause longer than ``max_chars`` is given back line by line."""
+    clauses: list[list[tuple[int, int]]] = []
+    for ls, le in lines:
+        line = text[ls:le].strip()
+        prev = text[clauses[-1][-1][0]:clauses[-1][-1][1]].rstrip() if clauses else ""
+        if clauses and not (prev.endswith((";", ":", ",", "—", "–")) or line[:1] in "(•-–" or RE_SUB_ALPHA.match(line)):
+            clauses[-1].append((ls, le))
+        else:
+            clauses.append([(ls, le)])
+    out: list[tuple[int, int]] = []
+    for clause in clauses:
+        if clause[-1][1] - clause[0][0] <= max_chars:
+            out.append((clause[0][0], clause[-1][1]))
+        else:
+            out.extend(clause)
     return out
 
 
@@ -358,7 +492,7 @@ def _pack(spans: list[tuple[int, int]], max_chars: int) -> list[tuple[int, int]]
     return chunks
 
 
-def _split_group(text: str, g: _Group, cfg: SegmenterConfig) -> list[tuple[int, int, str]]:
+def _split_group(text: str, g: _Group, cfg: SegmenterConfig, page_starts: tuple[int, ...] = ()) -> list[tuple[int, int, str]]:
     """(start, end, sub-label) chunks of a group, each within max_chars where possible."""
     if g.end - g.start <= cfg.max_chars:
         return [(g.start, g.end, "")]
@@ -381,7 +515,7 @@ def _split_group(text: str, g: _Group, cfg: SegmenterConfig) -> list[tuple[int, 
             out.append((s, e, lab))
             continue
         # 2) at sentence boundaries (then lines, then spaces, for text without punctuation).
-        for cs, ce in _pack(_fine_spans(text, s, e, cfg.target_chars), cfg.target_chars):
+        for cs, ce in _pack(_fine_spans(text, s, e, cfg.target_chars, page_starts), cfg.target_chars):
             out.append((cs, ce, lab))
     # pack small consecutive units back together up to max_chars
     packed: list[tuple[int, int, str]] = []
@@ -406,9 +540,10 @@ def segment(document: Document, config: SegmenterConfig | None = None) -> list[P
     text = document.text
     lines = list(_iter_lines(text))
     _classify(lines, cfg)
+    page_starts = tuple(p.start for p in document.pages[1:])
     chunks: list[tuple[int, int, tuple[str, ...], str]] = []
     for g in _groups(lines):
-        for s, e, sub in _split_group(text, g, cfg):
+        for s, e, sub in _split_group(text, g, cfg, page_starts):
             path = g.heading_path + ((sub,) if sub else ())
             chunks.append((s, e, path, g.kind))
     chunks = _merge_tiny(text, chunks, cfg.min_chars)

@@ -19,7 +19,7 @@ import numpy as np
 from tipnlp.linking import OpLinker
 from tipnlp.records import Document, Evidence, PageSpan, PassagePrediction, TaggedDocument, ThemeScore
 from tipnlp.report import build_document_report
-from tipnlp.segment import SegmenterConfig, segment
+from tipnlp.segment import NOT_TAGGED, SegmenterConfig, segment
 
 if TYPE_CHECKING:
     from tipnlp.classifiers.base import ThemeClassifier
@@ -96,11 +96,20 @@ class Tagger:
 
     def tag_document(self, document: Document) -> TaggedDocument:
         passages = segment(document, self.segmenter)
-        predictions = self._predict(
-            [p.text for p in passages],
-            offsets=[p.start for p in passages],
-            meta=[(p.doc_id, p.passage_id, p.page_start, p.page_end, p.heading) for p in passages],
-        )
+        # A table of contents names every theme of the document and argues none, and footnotes are
+        # citations: such passages get no themes.
+        content = [p for p in passages if p.kind not in NOT_TAGGED]
+        tagged = iter(self._predict(
+            [p.text for p in content],
+            offsets=[p.start for p in content],
+            meta=[(p.doc_id, p.passage_id, p.page_start, p.page_end, p.heading) for p in content],
+        ))
+        predictions = [
+            next(tagged) if p.kind not in NOT_TAGGED else PassagePrediction(
+                doc_id=p.doc_id, passage_id=p.passage_id, page=p.page_start, page_end=p.page_end, start=p.start,
+                end=p.end, heading=p.heading, text=p.text, themes=(), ops=())
+            for p in passages
+        ]
         report = build_document_report(document, predictions, self.model_name)
         return TaggedDocument(document=document, passages=predictions, report=report)
 

@@ -34,6 +34,8 @@ class Collection:
     op_passages: Counter
     op_info: dict[int, tuple[str, tuple[str, ...]]]
     top: dict[str, list[tuple[float, int, dict[str, Any]]]] = field(default_factory=dict)
+    #: Inputs of the run not recorded yet (an interrupted run); shown at the top of the page.
+    remaining: int = 0
 
     def counts(self, record: dict[str, Any]) -> dict[str, int]:
         return {t.get("id"): int(t.get("passages") or 0) for t in record.get("themes") or []}
@@ -52,13 +54,17 @@ def load_collection(results: str | Path, top: int = 5) -> Collection:
 
     taxonomy = load_taxonomy()
     documents = list(iter_records(docs_path))
-    themes = [t.id for t in taxonomy.themes]
-    labels = {t.id: t.label for t in taxonomy.themes}
+    # One column per theme the model predicts (the taxonomy's wider themes would be always empty),
+    # plus any other theme the records hold.
+    themes = _predicted_themes(results, documents)
+    labels = {t.id: t.label for t in taxonomy.themes if t.id in themes}
     for record in documents:
         for t in record.get("themes") or []:
-            if t.get("id") not in labels:
-                labels[t.get("id")] = t.get("id")
-                themes.append(t.get("id"))
+            tid = t.get("id")
+            if tid not in labels:
+                labels[tid] = taxonomy.theme(tid).label if tid in taxonomy else tid
+                if tid not in themes:
+                    themes.append(tid)
     op_docs: Counter = Counter()
     for record in documents:
         op_docs.update(set(record.get("ops_covered") or []))
@@ -79,6 +85,21 @@ def load_collection(results: str | Path, top: int = 5) -> Collection:
     op_info = {op.number: (op.verb, tuple(op.themes)) for op in taxonomy.ops}
     ranked = {doc: sorted(items, key=lambda x: (-x[0], -x[1])) for doc, items in best.items()}
     return Collection(documents, themes, labels, op_docs, op_passages, op_info, ranked)
+
+
+def _predicted_themes(results: Path, documents: list[dict[str, Any]]) -> list[str]:
+    """The themes of the run's model (from batch.json or the records), the core themes if it is unknown."""
+    from tipnlp.batch.writer import SETTINGS_FILE, read_settings
+    from tipnlp.errors import TipnlpError
+    from tipnlp.model_themes import predicted_theme_ids
+    from tipnlp.taxonomy import core_theme_ids
+
+    model = read_settings(results / SETTINGS_FILE).get("model") or next(
+        (d.get("model") for d in documents if d.get("model")), None)
+    try:
+        return predicted_theme_ids(str(model)) if model else core_theme_ids()
+    except TipnlpError:  # the model is not installed here: its config cannot be read
+        return core_theme_ids()
 
 
 def matrix_csv(collection: Collection) -> str:
@@ -166,6 +187,9 @@ def render_html(collection: Collection, title: str = "tipnlp collection report")
     w(f"<p>{len(docs)} documents ({ok} tagged, {len(docs) - ok} failed), "
       f"{sum(int(d.get('pages') or 0) for d in docs)} pages, "
       f"{sum(int(d.get('n_tagged') or 0) for d in docs)} tagged passages; model {esc(', '.join(models) or '?')}.</p>\n")
+    if collection.remaining:
+        w(f"<p class='err'>Incomplete: the batch run was interrupted and {collection.remaining} input(s) are not "
+          "tagged yet; finish it with <code>tipnlp batch … --resume</code> and report again.</p>\n")
     w("<h2 id='heatmap'>Themes by document</h2>\n<p class='muted'>Cells: passages tagged with the theme "
       "(darker = more). Click a document for its top passages.</p>\n<table class='heat'><thead><tr><th>document</th>")
     for t in themes:
@@ -236,11 +260,15 @@ def render_html(collection: Collection, title: str = "tipnlp collection report")
     return out.getvalue()
 
 
-def write_collection_report(results: str | Path, out_dir: str | Path, top: int = 5) -> list[Path]:
-    """Write ``matrix.csv``, ``ops_coverage.csv`` and ``index.html`` for ``results`` into ``out_dir``."""
+def write_collection_report(results: str | Path, out_dir: str | Path, top: int = 5, remaining: int = 0) -> list[Path]:
+    """Write ``matrix.csv``, ``ops_coverage.csv`` and ``index.html`` for ``results`` into ``out_dir``.
+
+    ``remaining``: inputs the run has not recorded yet; the page then says it is incomplete.
+    """
     from tipnlp.errors import InputUnreadable
 
     collection = load_collection(results, top=top)
+    collection.remaining = remaining
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -82,11 +82,26 @@ def _jsonl_manifest(path: str) -> list[tuple[str, str | None]]:
     return entries
 
 
+#: How a line of a .txt INPUT must end to be read as a path when no such file exists (yet).
+LISTED_SUFFIXES: tuple[str, ...] = (".pdf", ".txt", ".md", ".html", ".htm", ".docx", ".jsonl")
+_MAX_PATH_LINE = 4096
+
+
+def _looks_like_path(line: str, resolved: str) -> bool:
+    """A list line: an existing file or folder, or one path-like token ending in a document extension."""
+    if os.path.exists(resolved):
+        return True
+    return (len(line) <= _MAX_PATH_LINE and "\t" not in line
+            and line.lower().endswith(LISTED_SUFFIXES))
+
+
 def _path_list(path: str, strict: bool) -> list[str] | None:
     """Paths listed one per line in a text file (``#`` comments allowed), relative to the list's folder.
 
-    Not ``strict`` (a .txt given as INPUT): the file counts as a list only when every line names an
-    existing file or folder, otherwise it is a document to tag and None is returned.
+    Not ``strict`` (a .txt given as INPUT): the file is a list when every line names an existing file
+    or folder or ends in a document extension (.pdf .txt .md .html .htm .docx .jsonl), so a list with
+    a missing file is still a list (that entry becomes a ``not_found`` record); otherwise it is a
+    document to tag and None is returned.
     """
     try:
         if os.path.getsize(path) > _MAX_LIST_BYTES and not strict:
@@ -100,10 +115,11 @@ def _path_list(path: str, strict: bool) -> list[str] | None:
     except OSError as err:
         raise InputNotFound(f"{path}: cannot read the list ({err.strerror})") from None
     base = os.path.dirname(path)
-    paths = [_abs(os.path.join(base, os.path.expanduser(ln))) for ln in lines if ln and not ln.startswith("#")]
+    listed = [ln for ln in lines if ln and not ln.startswith("#")]
+    paths = [_abs(os.path.join(base, os.path.expanduser(ln))) for ln in listed]
     if strict:
         return paths
-    if not paths or not all(os.path.exists(p) for p in paths):
+    if not paths or not all(_looks_like_path(ln, p) for ln, p in zip(listed, paths)):
         return None
     return paths
 
@@ -126,8 +142,8 @@ def collect_inputs(
 
     An input is a file, a folder (searched recursively for ``globs``, by default PDF, text, Markdown,
     HTML and DOCX), a ``.jsonl`` manifest, or a ``.txt`` list of paths (recognised when every line
-    names an existing path). Entries of ``manifests`` are always read as manifests or path lists,
-    and their missing files are kept (they become ``not_found`` records). A path seen twice is kept
+    names an existing path or ends in a document extension). Missing files named by a manifest or
+    list are kept (they become ``not_found`` records), as for every entry of ``manifests``. A path seen twice is kept
     once; anything under an ``exclude`` folder (the results folder) is skipped.
     """
     globs = tuple(globs) if globs else DEFAULT_GLOBS

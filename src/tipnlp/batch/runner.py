@@ -44,6 +44,8 @@ class BatchConfig:
     overwrite: bool = False
     retry_failed: bool = False
     export: str = "jsonl"
+    #: The command that started the run (shown by ``tipnlp report`` when the folder is unfinished).
+    command: str | None = None
 
 
 @dataclass(slots=True)
@@ -89,6 +91,35 @@ def summarize_results(out_dir: Path) -> BatchSummary:
     summary.failed = dict(sorted(failed.items()))
     summary.tagging_seconds = round(summary.tagging_seconds, 3)
     return summary
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """How far a results folder got: documents recorded out of the inputs its last run was given."""
+
+    documents: int
+    inputs: int | None
+    command: str | None
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.inputs - self.documents) if self.inputs is not None else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.remaining == 0
+
+
+def completion(out_dir: Path) -> Completion:
+    """Documents recorded in ``out_dir`` against the inputs its last run planned (from ``batch.json``)."""
+    from tipnlp.batch.writer import SETTINGS_FILE, read_settings
+
+    settings = read_settings(Path(out_dir) / SETTINGS_FILE)
+    inputs = settings.get("inputs")
+    documents = sum(1 for _ in iter_records(Path(out_dir) / DOCUMENTS_FILE))
+    command = settings.get("command")
+    return Completion(documents, inputs if isinstance(inputs, int) else None,
+                      command if isinstance(command, str) else None)
 
 
 def _canonical_model(spec: str | None) -> str:
@@ -164,7 +195,9 @@ def run_batch(
             hint="Check the paths and --glob (default: *.pdf *.txt *.md *.html *.htm *.docx).",
         )
     writer = ResultWriter(out_dir)
-    settings = {"model": model, "all_passages": bool(config.all_passages)}
+    settings: dict[str, Any] = {"model": model, "all_passages": bool(config.all_passages), "inputs": len(entries)}
+    if config.command:
+        settings["command"] = config.command
     try:
         recovered = writer.prepare(config.resume, config.overwrite, settings, retry_failed=config.retry_failed)
         todo, skipped = plan_tasks(entries, recovered.documents)

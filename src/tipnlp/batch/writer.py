@@ -4,7 +4,8 @@ Layout of a results folder::
 
     passages.jsonl    one passage record per line, in blocks: a document's passages, then the next's
     documents.jsonl   one document record per line, written after its passage block
-    batch.json        the run's settings (model, --all-passages), checked on --resume
+    batch.json        the run's settings (model, --all-passages), checked on --resume; the number of
+                      inputs and the command, so a report can tell an unfinished folder
 
 For each document the writer appends its passage block, flushes and fsyncs, then appends its document
 line and fsyncs again (documents that finish together share the two fsyncs, blocks and lines in the
@@ -238,9 +239,10 @@ class ResultWriter:
                 fh.close()
 
     def close(self) -> None:
-        """Close the files and release the folder's lock."""
+        """Close the files, release the folder's lock and remove the lock file (whatever ended the run)."""
         self.__exit__(None, None, None)
         if self._lock is not None and not self._lock.closed:
+            (self.out_dir / LOCK_FILE).unlink(missing_ok=True)  # while still held: no one else owns it
             self._lock.close()  # closing the lock file releases the lock
         self._lock = None
 
@@ -252,16 +254,26 @@ class ResultWriter:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX
             return
-        fh = open(self.out_dir / LOCK_FILE, "a+b")
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        path = self.out_dir / LOCK_FILE
+        for _ in range(10):
+            fh = open(path, "a+b")
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                fh.close()
+                raise DataError(
+                    f"another tipnlp batch run is writing to {self.out_dir}",
+                    hint="Wait for it to finish, or choose another --out folder.",
+                ) from None
+            try:  # the run before us may have removed the file between our open and our lock
+                same = os.stat(path).st_ino == os.fstat(fh.fileno()).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._lock = fh
+                return
             fh.close()
-            raise DataError(
-                f"another tipnlp batch run is writing to {self.out_dir}",
-                hint="Wait for it to finish, or choose another --out folder.",
-            ) from None
-        self._lock = fh
+        raise DataError(f"cannot lock {path}", hint="Another process keeps replacing it; choose another --out folder.")
 
     def write(self, result: DocResult) -> None:
         """Append one document: its passage block (fsync), then its document line (fsync): it is now done."""

@@ -16,7 +16,12 @@ for _optional in ("commands_corpus", "commands_eval", "commands_train", "command
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except BrokenPipeError:  # output closed outside a command (e.g. `tipnlp --help | head -1`)
+        from tipnlp.cli.app import quiet_broken_pipe
+
+        raise SystemExit(quiet_broken_pipe().exit_code) from None
 
 
 __all__ = ["app", "main"]

@@ -14,7 +14,10 @@ from typing import Callable, TypeVar
 import typer
 
 from tipnlp import __version__
+from tipnlp.cli._help import install as _install_plain_help
 from tipnlp.errors import EXIT_CODES, TipnlpError
+
+_install_plain_help()
 
 F = TypeVar("F", bound=Callable)
 # Usage errors (bad parameters) keep Typer's own message and exit code 2.
@@ -42,13 +45,37 @@ def fail(error: TipnlpError) -> typer.Exit:
     return typer.Exit(code=error.exit_code)
 
 
+#: Exit status when the reader of our output went away (``| head``): 128 + SIGPIPE, as shells report
+#: for other Unix tools killed by a closed pipe.
+EXIT_BROKEN_PIPE = 141
+
+
+def quiet_broken_pipe() -> typer.Exit:
+    """The reader closed stdout (``tipnlp ... | head -1``): stop silently, like other Unix tools.
+
+    Python would otherwise complain again when it flushes stdout at exit, so stdout is pointed at
+    /dev/null first.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured by a test runner)
+        pass
+    return typer.Exit(code=EXIT_BROKEN_PIPE)
+
+
 def handles_errors(func: F) -> F:
     """Turn TipnlpError into a clear message and its exit code, never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+            return result
+        except BrokenPipeError:
+            raise quiet_broken_pipe() from None
         except TipnlpError as error:
             raise fail(error) from None
         except KeyboardInterrupt:
@@ -67,6 +94,22 @@ def handles_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: Set by -q/--quiet (before or after the command name): informational messages on stderr are dropped.
+_STATE = {"quiet": False}
+
+QUIET_OPTION = typer.Option(False, "--quiet", "-q", help="Print no progress or status messages (errors still go to stderr).")
+
+
+def info(message: str, quiet: bool = False) -> None:
+    """A status message on stderr, unless -q/--quiet was given."""
+    if not (quiet or _STATE["quiet"]):
+        print(message, file=sys.stderr)
+
+
+def is_quiet(quiet: bool = False) -> bool:
+    return quiet or _STATE["quiet"]
+
+
 def _version_callback(value: bool) -> None:
     if value:
         print(f"tipnlp {__version__}")
@@ -76,7 +119,9 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", callback=_version_callback, is_eager=True, help="Show the version and exit."
+        False, "--version", "-V", callback=_version_callback, is_eager=True, help="Show the version and exit."
     ),
+    quiet: bool = QUIET_OPTION,
 ) -> None:
     """tipnlp: themes of resolution 71/167 in policy documents."""
+    _STATE["quiet"] = quiet

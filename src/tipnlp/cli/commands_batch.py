@@ -9,11 +9,13 @@ from typing import Any, List, Optional
 
 import typer
 
-from tipnlp.cli.app import app, handles_errors
+from tipnlp.cli.app import QUIET_OPTION, app, handles_errors, info, is_quiet
 from tipnlp.limits import DEFAULT_BATCH_TIMEOUT, DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES
 
-#: Exit status of ``tipnlp batch`` when the run finished but some documents failed.
+#: Exit status of ``tipnlp batch --strict`` when the run finished but some documents failed.
 EXIT_SOME_FAILED = 14
+#: Exit status after Ctrl-C or SIGTERM (128 + SIGINT, as shells report).
+EXIT_INTERRUPTED = 130
 
 
 
@@ -32,14 +34,18 @@ _BATCH_HELP = (
     "Tag every document of a collection into a RESULTS folder, in parallel, resumably.\n\n"
     "INPUT is a file, a folder (searched recursively for --glob), a .jsonl manifest (one object per line "
     'with a "file" or "path" field, relative to the manifest, and an optional "id"), or a .txt list of '
-    "paths (one per line). RESULTS gets passages.jsonl (one line per passage), documents.jsonl (one "
+    "paths (one per line). A .txt INPUT is read as a list when every line (blank lines and # comments "
+    "aside) names an existing file or folder or ends in .pdf, .txt, .md, .html, .htm, .docx or .jsonl; "
+    "a listed file that is missing gets a not_found record. Any other .txt is a document to tag. "
+    "RESULTS gets passages.jsonl (one line per passage), documents.jsonl (one "
     'summary per document; a document that could not be tagged has "error": {"code", "message"}), '
     "batch.json and summary.json; with --format parquet or csv also passages.* and documents.*.\n\n"
     "Each document is written durably as soon as it is done: after a crash or Ctrl-C, run the same "
     "command with --resume to finish the rest (documents are matched by the SHA-256 of their content).\n\n"
-    f"Exit codes: 0 every document tagged; {EXIT_SOME_FAILED} the run finished but some documents failed "
-    '(see "error" in documents.jsonl and the summary); 2 usage error; other codes as listed by '
-    "`tipnlp --help` (e.g. 11 model not found, 12 results folder not resumable)."
+    "Exit codes: 0 the run finished (documents that could not be tagged are records with an \"error\", "
+    f"counted in the summary); with --strict, {EXIT_SOME_FAILED} when some documents failed; 130 interrupted "
+    "(resume with --resume); 2 usage error; other codes as listed by `tipnlp --help` (e.g. 11 model not "
+    "found, 12 results folder not resumable)."
 )
 
 
@@ -129,6 +135,8 @@ def batch_command(
     engine: Engine = typer.Option(Engine.local, "--engine", help="local: a pool of processes here; dask: tasks on a Dask cluster."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help="Dask scheduler address (e.g. tcp://host:8786); without it --engine dask starts a local cluster of --workers processes."),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Show a progress bar (default: when stderr is a terminal)."),
+    strict: bool = typer.Option(False, "--strict", help=f"Exit with status {EXIT_SOME_FAILED} when some documents could not be tagged."),
+    quiet: bool = QUIET_OPTION,
 ) -> None:
     from tipnlp.batch.runner import BatchConfig, run_batch
 
@@ -144,17 +152,75 @@ def batch_command(
         out_dir=out, model=model, workers=workers, all_passages=all_passages, max_pages=max_pages,
         max_bytes=max_bytes, timeout=timeout or None, engine=engine.value, scheduler=scheduler,
         resume=resume, overwrite=overwrite, retry_failed=retry_failed, export=format.value,
+        command=resume_command(inputs, out, manifest, glob, model, all_passages),
     )
-    bar = _Progress(progress)
-    with bar:
-        summary = run_batch(
-            [str(p) for p in inputs or []], config, manifests=[str(p) for p in manifest or []], globs=glob,
-            on_start=bar.start, on_result=bar.advance,
-        )
-    _print_summary(summary, out)
+    bar = _Progress(False if is_quiet(quiet) else progress)
+    try:
+        with bar, _SigtermAsInterrupt():
+            summary = run_batch(
+                [str(p) for p in inputs or []], config, manifests=[str(p) for p in manifest or []], globs=glob,
+                on_start=bar.start, on_result=bar.advance,
+            )
+    except KeyboardInterrupt:
+        _report_interrupt(out, config.command or "")
+        raise typer.Exit(code=EXIT_INTERRUPTED) from None
+    if not is_quiet(quiet):
+        _print_summary(summary, out)
     if not summary.all_ok:
-        print(f"some documents failed: see \"error\" in {out / 'documents.jsonl'}", file=sys.stderr)
-        raise typer.Exit(code=EXIT_SOME_FAILED)
+        print(f"{sum(summary.failed.values())} document(s) could not be tagged: see \"error\" in "
+              f"{out / 'documents.jsonl'}", file=sys.stderr)
+        if strict:
+            raise typer.Exit(code=EXIT_SOME_FAILED)
+
+
+def resume_command(inputs: Optional[List[Path]], out: Path, manifest: Optional[List[Path]], glob: Optional[List[str]],
+                   model: Optional[str], all_passages: bool) -> str:
+    """The shell command that finishes this run (what Ctrl-C and `tipnlp report` tell the user)."""
+    import shlex
+
+    args = ["tipnlp", "batch", *(str(p) for p in inputs or []), "--out", str(out)]
+    for m in manifest or []:
+        args += ["--manifest", str(m)]
+    for g in glob or []:
+        args += ["--glob", g]
+    if model:
+        args += ["--model", model]
+    if all_passages:
+        args.append("--all-passages")
+    return shlex.join([*args, "--resume"])
+
+
+class _SigtermAsInterrupt:
+    """Treat SIGTERM (kill, a scheduler's time limit) like Ctrl-C, so the run cleans up and says how to resume."""
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._raise)
+        return self
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+        return False
+
+
+def _report_interrupt(out: Path, command: str) -> None:
+    from tipnlp.batch.runner import completion
+
+    done = completion(out)
+    left = f"; {done.remaining} of {done.inputs} inputs remain" if done.inputs is not None else ""
+    print(f"interrupted: {done.documents} document(s) done and kept in {out}{left}.", file=sys.stderr)
+    print(f"hint: finish the run with: {command}", file=sys.stderr)
 
 
 @app.command("report")
@@ -162,10 +228,22 @@ def batch_command(
 def report_command(
     results: Path = typer.Argument(..., metavar="RESULTS", help="The --out folder of a `tipnlp batch` run."),
     out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="Where to write matrix.csv, ops_coverage.csv, index.html."),
-    top: int = typer.Option(5, "--top", min=0, help="Top passages listed per document in index.html."),
+    top: int = typer.Option(5, "--top", min=0, metavar="N", help="Top passages listed per document in index.html."),
+    quiet: bool = QUIET_OPTION,
 ) -> None:
-    """Report on a batch results folder: document x theme matrix, OP coverage, and an HTML page."""
-    from tipnlp.batch.collection_report import write_collection_report
+    """Report on a batch results folder: document x theme matrix, OP coverage, and an HTML page.
 
-    paths = write_collection_report(results, out, top=top)
-    print("wrote " + ", ".join(str(p) for p in paths))
+    A folder whose run was interrupted is reported as it stands, with a warning saying how many
+    inputs remain and how to finish the run.
+    """
+    from tipnlp.batch.collection_report import write_collection_report
+    from tipnlp.batch.runner import completion
+
+    done = completion(results)
+    if not done.finished:
+        how = done.command or f"the same `tipnlp batch` command with --out {results} --resume"
+        print(f"warning: {results} is incomplete: {done.remaining} of {done.inputs} inputs not tagged yet "
+              f"(the run was interrupted); the report covers the {done.documents} done.", file=sys.stderr)
+        print(f"hint: finish the run with: {how}", file=sys.stderr)
+    paths = write_collection_report(results, out, top=top, remaining=done.remaining)
+    info("wrote " + ", ".join(str(p) for p in paths), quiet)

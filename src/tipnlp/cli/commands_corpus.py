@@ -22,6 +22,24 @@ CORPUS_DIR_OPTION = typer.Option(
 )
 
 
+def _splits_and_gold_labels() -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The document splits and resolved gold labels per passage id; empty when the gold data is missing."""
+    from tipnlp.errors import TipnlpError
+    from tipnlp.gold import load_adjudicated, load_round, load_splits, resolve
+
+    splits: dict[str, str] = {}
+    try:
+        splits = load_splits()
+    except TipnlpError:
+        pass
+    gold_labels: dict[str, list[str]] = {}
+    try:
+        gold_labels = {r.id: list(r.labels) for r in resolve(load_round(1), load_adjudicated())}
+    except TipnlpError:
+        pass
+    return splits, gold_labels
+
+
 @corpus_app.command("build")
 @handles_errors
 def corpus_build(
@@ -33,6 +51,7 @@ def corpus_build(
 
     from tipnlp.corpus import build_corpus, iter_manifest
 
+    splits, gold_labels = _splits_and_gold_labels()
     total = sum(1 for _ in iter_manifest(corpus_dir)) + 1
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   transient=True, console=None) as bar:
@@ -41,7 +60,7 @@ def corpus_build(
         def step(doc_id: str) -> None:
             bar.update(task, advance=1, description=f"reading {doc_id[:40]}")
 
-        path, status = build_corpus(corpus_dir, out, progress=step)
+        path, status = build_corpus(corpus_dir, out, progress=step, splits=splits, gold_labels=gold_labels)
     failed = [s for s in status if s["error"]]
     n_passages = sum(s["passages"] for s in status)
     print(f"built {path}: {len(status) - len(failed)} documents, {n_passages} passages")
@@ -84,10 +103,11 @@ def corpus_stats(
     if json_out:
         print(json.dumps(stats, indent=2, ensure_ascii=False))
         return
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from tipnlp._console import console as make_console
+
+    console = make_console()
     console.print(f"[bold]{stats['documents']}[/bold] documents, [bold]{stats['passages']}[/bold] passages")
     for key in ("doc_type", "split", "jurisdiction"):
         table = Table(title=f"by {key}", title_justify="left")

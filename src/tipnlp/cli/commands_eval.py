@@ -120,10 +120,11 @@ def predict_command(
 
 
 def _print_summary(results: list[Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from tipnlp._console import console as make_console
+
+    console = make_console()
     themes: list[str] = []
     for r in results:
         themes += [t for t in r.themes if t not in themes]

@@ -123,15 +123,16 @@ def import_command(
 
 
 def _print_agreement(figures) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from tipnlp._console import console as make_console
 
     def f(x: float | None, pct: bool = False) -> str:
         if x is None:
             return "n/a"
         return f"{100 * x:.0f}%" if pct else f"{x:.2f}"
 
-    console = Console(file=sys.stdout)
+    console = make_console(file=sys.stdout)
     console.print(f"{figures.n_reviews} reviews of {figures.n_passages} passages by {len(figures.reviewers)} "
                   f"reviewer(s); exact match with the model {f(figures.exact_vs_model, True)}, "
                   f"between reviewers {f(figures.exact_between_reviewers, True)} ({figures.n_pairs} pairs)")

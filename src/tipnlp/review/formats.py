@@ -153,7 +153,7 @@ def prodigy_tasks(items: Sequence[ReviewItem], themes: Sequence[str]) -> list[di
 
 def write_export(items: Sequence[ReviewItem], fmt: str, out: Path, themes: Sequence[str]) -> list[Path]:
     """Write the review file (and its companion config); return the paths written."""
-    from tipnlp.review.io import atomic_write
+    from tipnlp.review.files import atomic_write
 
     if fmt == "label-studio":
         config = out.with_name(out.stem + ".label_config.xml")

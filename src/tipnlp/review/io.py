@@ -10,7 +10,6 @@ differ from the file's unless ``replace_conflicts`` is given. Writes are atomic 
 from __future__ import annotations
 
 import json
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,21 +18,10 @@ from typing import Iterable
 from tipnlp.errors import DataError, InputUnreadable
 from tipnlp.gold import GoldRecord, read_gold_file
 from tipnlp.records import passage_id
+from tipnlp.review.files import atomic_write
 from tipnlp.review.formats import Review
 
 ROUND = "review"
-
-
-def atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise InputUnreadable(f"cannot write {path}: {err.strerror or err}", hint="Choose a writable --out path.") from None
 
 
 @dataclass
