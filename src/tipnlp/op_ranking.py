@@ -192,6 +192,34 @@ class OpRanker:
                 out[i][theme] = [(cands[k], float(proba[row, k])) for k in order]
         return out
 
+    def link(self, inputs: Sequence[Any], themes_per_input: Sequence[Sequence[str]]):
+        """OP links per passage: ``(per theme: ranked OpLinks with the primary marked, passage-level
+        OpLinks)``. The passage level holds every theme's primary OP and the secondary OPs whose
+        probability reaches ``secondary_threshold_``, so every tag has at least one OP."""
+        from tipnlp.records import OpLink
+
+        ranked = self.rank(inputs, themes_per_input)
+        out = []
+        for per_theme in ranked:
+            theme_links: dict[str, tuple[OpLink, ...]] = {}
+            best: dict[int, OpLink] = {}
+            for theme, ops in per_theme.items():
+                links = tuple(OpLink(op=op, score=p, themes=(theme,), primary=(k == 0)) for k, (op, p) in enumerate(ops))
+                theme_links[theme] = links
+                for link in links:
+                    if not (link.primary or link.score >= self.secondary_threshold_):
+                        continue
+                    prev = best.get(link.op)
+                    if prev is None:
+                        best[link.op] = link
+                    else:
+                        best[link.op] = OpLink(op=link.op, score=max(prev.score, link.score),
+                                               themes=tuple(dict.fromkeys(prev.themes + link.themes)),
+                                               primary=prev.primary or link.primary)
+            passage = tuple(sorted(best.values(), key=lambda o: (not o.primary, -o.score, o.op)))
+            out.append((theme_links, passage))
+        return out
+
     # -- persistence ----------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         import joblib

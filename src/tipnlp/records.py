@@ -121,31 +121,44 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class OpLink:
+    """An operative paragraph of resolution 71/167 linked to a passage, ranked by ``score``.
+
+    ``score`` is the OP ranker's probability that this OP is the one the passage implements for the
+    theme(s) in ``themes``; ``primary`` marks the most probable OP of a theme.
+    """
+
+    op: int
+    score: float
+    themes: tuple[str, ...] = ()
+    primary: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"op": self.op, "score": round(float(self.score), 4), "themes": list(self.themes),
+                "primary": self.primary}
+
+
+@dataclass(frozen=True, slots=True)
 class ThemeScore:
-    """One theme assigned to a passage, its score in [0, 1] and the evidence behind it."""
+    """One theme assigned to a passage, its score in [0, 1], the evidence behind it, and the theme's
+    operative paragraphs ranked for this passage (the first is the primary one)."""
 
     id: str
     score: float
     evidence: tuple[Evidence, ...] = ()
+    ops: tuple[OpLink, ...] = ()
+
+    @property
+    def primary_op(self) -> int | None:
+        return self.ops[0].op if self.ops else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "score": round(float(self.score), 4),
             "evidence": [e.to_dict() for e in self.evidence],
+            "ops": [o.to_dict() for o in self.ops],
         }
-
-
-@dataclass(frozen=True, slots=True)
-class OpLink:
-    """An operative paragraph of resolution 71/167 linked to a passage, ranked by ``score``."""
-
-    op: int
-    score: float
-    themes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"op": self.op, "score": round(float(self.score), 4), "themes": list(self.themes)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from tipnlp.linking import OpLinker
+from tipnlp.op_ranking import OpRanker
 from tipnlp.records import Document, Evidence, PageSpan, PassagePrediction, TaggedDocument, ThemeScore
 from tipnlp.report import build_document_report
 from tipnlp.segment import NOT_TAGGED, SegmenterConfig, segment
@@ -31,25 +31,25 @@ class Tagger:
     def __init__(
         self,
         model: "ThemeClassifier",
-        linker: OpLinker | None = None,
+        ranker: OpRanker | None = None,
         segmenter: SegmenterConfig | None = None,
         evidence_limit: int = 3,
     ):
         self.model = model
-        self.linker = linker or OpLinker()
+        self.ranker = ranker or OpRanker()
         self.segmenter = segmenter or SegmenterConfig.default()
         self.evidence_limit = evidence_limit
 
     @classmethod
     def load(cls, model: "str | Path | ThemeClassifier | None" = None) -> "Tagger":
-        """Load a model by name or path (None: the shipped default) with its OP linker."""
+        """Load a model by name or path (None: the shipped default) with its OP ranker."""
         from tipnlp.classifiers import load_model
 
         if model is None or isinstance(model, (str, Path)):
             clf = load_model(model)
         else:
             clf = model
-        return cls(clf, OpLinker.load(getattr(clf, "path_", None)))
+        return cls(clf, OpRanker.load(getattr(clf, "path_", None)))
 
     @property
     def model_name(self) -> str:
@@ -103,6 +103,7 @@ class Tagger:
             [p.text for p in content],
             offsets=[p.start for p in content],
             meta=[(p.doc_id, p.passage_id, p.page_start, p.page_end, p.heading) for p in content],
+            doc_type=str(document.metadata.get("doc_type") or ""),
         ))
         predictions = [
             next(tagged) if p.kind not in NOT_TAGGED else PassagePrediction(
@@ -125,10 +126,12 @@ class Tagger:
         return self.model.predict_proba(list(texts))
 
     # -- internals ------------------------------------------------------------------------------
-    def _predict(self, texts: list[str], offsets: list[int], meta: list[tuple]) -> list[PassagePrediction]:
+    def _predict(self, texts: list[str], offsets: list[int], meta: list[tuple], doc_type: str = "") -> list[PassagePrediction]:
         if not texts:
             return []
-        proba = self.model.predict_proba(texts)
+        # context-aware models and the OP ranker read the heading and document type too
+        inputs = [{"text": t, "heading": m[4] or "", "doc_type": doc_type} for t, m in zip(texts, meta)]
+        proba = self.model.predict_proba(inputs if getattr(self.model, "accepts_records", False) else texts)
         thresholds = self.model.threshold_vector()
         themes = list(self.model.themes)
         assigned: list[list[tuple[str, float]]] = []
@@ -136,7 +139,7 @@ class Tagger:
             hits = [(themes[j], float(row[j])) for j in np.flatnonzero(row >= thresholds)]
             hits.sort(key=lambda h: -h[1])
             assigned.append(hits)
-        links = self.linker.link_many(texts, [[t for t, _ in hits] for hits in assigned])
+        links = self.ranker.link(inputs, [[t for t, _ in hits] for hits in assigned])
         try:
             return self._records(texts, offsets, meta, assigned, links)
         finally:
@@ -157,6 +160,7 @@ class Tagger:
                         Evidence(base + s, base + e, text[s:e], source)
                         for s, e, source in self.model.evidence(text, theme, self.evidence_limit)
                     ),
+                    ops=links[i][0].get(theme, ()),
                 )
                 for theme, score in assigned[i]
             )
@@ -171,7 +175,7 @@ class Tagger:
                     heading=heading,
                     text=text,
                     themes=scores,
-                    ops=links[i],
+                    ops=links[i][1],
                 )
             )
         return out

@@ -103,20 +103,95 @@ def train_from_config(
     corpus_dir: str | Path | None = None,
     progress: Progress | None = None,
 ) -> tuple[Path, dict[str, Any]]:
-    """Train, tune, evaluate on dev and save a model directory; returns it and its dev summary."""
-    from tipnlp.classifiers import family_class, models_dir
-    from tipnlp.evaluation.harness import evaluate_predictions
-    from tipnlp.linking import OpLinker
+    """Train and save a model directory (classifier, thresholds, OP ranker); returns it and a summary.
+
+    ``data.train: all`` (the current protocol) trains on every non-sealed gold passage and takes the
+    thresholds from out-of-fold scores of that data (the model's own document-grouped calibration
+    folds, else an inner grouped split); the older ``train``/``dev`` configs tune on dev.
+    """
+    config = load_config(config_path)
+    if (config.get("data") or {}).get("train") == "all":
+        return _train_all(config, config_path, output, corpus_dir, progress)
+    return _train_dev(config, output, corpus_dir, progress)
+
+
+def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path, dict[str, Any]]:
+    from tipnlp.classifiers import models_dir
+    from tipnlp.evaluation.cv import (
+        _fit, _seed_records, document_groups, inner_thresholds, model_inputs, threshold_grid,
+    )
+    from tipnlp.evaluation.metrics import label_matrix
+    from tipnlp.gold import CorpusTexts, export_records
+    from tipnlp.op_ranking import OpRanker
     from tipnlp.taxonomy import core_theme_ids, load_taxonomy
 
     say = progress or (lambda msg: None)
-    config = load_config(config_path)
+    seed = int(config.get("seed", 0))
+    seed_everything(seed)
+    themes = core_theme_ids()
+    say("loading gold data (all non-sealed documents)")
+    records = list(export_records("all", corpus_dir))
+    extra = _seed_records((config.get("data") or {}).get("extra", []) or [])
+    say(f"fitting {config['family']} on {len(records)} gold + {len(extra)} seed passages")
+    t0 = time.perf_counter()
+    model = _fit(config, themes, records, extra)
+    fit_seconds = time.perf_counter() - t0
+    y, _ = label_matrix([r["labels"] for r in records], themes)
+    own = getattr(model, "oof_proba_", None)
+    if own is not None and np.isfinite(own[: len(records)]).all():
+        thresholds = tune_thresholds(y, own[: len(records)], themes, threshold_grid(config))
+        source = "out-of-fold scores of the model's document-grouped calibration folds"
+    else:
+        texts = CorpusTexts(corpus_dir)
+        doc_ids = sorted({r["doc_id"] for r in records})
+        groups = document_groups(doc_ids, texts.rows, {d: texts.document(d).text for d in doc_ids})
+        thresholds, _ = inner_thresholds(config, themes, records, [groups[r["doc_id"]] for r in records], extra, 3, seed)
+        source = "out-of-fold scores of a 3-fold document-grouped split"
+    model.thresholds_ = thresholds
+    say("fitting the OP ranker on the OP gold")
+    with_ops = [r for r in records if (r.get("meta") or {}).get("ops")]
+    ranker_params = dict(config.get("op_ranker") or {})
+    ranker = OpRanker(**ranker_params).fit(with_ops, [r["meta"]["ops"] for r in with_ops])
+    if "secondary_threshold" in ranker_params:
+        ranker.secondary_threshold_ = float(ranker_params["secondary_threshold"])
+    t0 = time.perf_counter()
+    model.predict_proba(model_inputs(model, records[:500]))
+    pps = min(500, len(records)) / max(time.perf_counter() - t0, 1e-9)
+
+    out = Path(output) if output else models_dir() / config["name"]
+    counts = {t: int(y[:, j].sum()) for j, t in enumerate(themes)}
+    meta = {
+        "name": config["name"],
+        "taxonomy_version": load_taxonomy().version,
+        "trained_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),
+        "seed": seed,
+        "training_config": config,
+        "train": {"passages": len(records) + len(extra), "gold_passages": len(records), "extra_passages": len(extra),
+                  "documents": len({r["doc_id"] for r in records}), "positives": counts,
+                  "op_pairs": sum(len(r["meta"]["ops"]) for r in with_ops), "fit_seconds": round(fit_seconds, 2)},
+        "thresholds_from": source,
+        "passages_per_second": round(pps, 1),
+    }
+    model.save(out, extra=meta)
+    ranker.save(out)
+    say(f"saved {out}")
+    return out, meta
+
+
+def _train_dev(config, output, corpus_dir, progress) -> tuple[Path, dict[str, Any]]:
+    """The 2026-11 protocol: fit on train, tune thresholds on dev."""
+    from tipnlp.classifiers import family_class, models_dir
+    from tipnlp.evaluation.harness import evaluate_predictions
+    from tipnlp.op_ranking import OpRanker
+    from tipnlp.taxonomy import core_theme_ids, load_taxonomy
+
+    say = progress or (lambda msg: None)
     seed = int(config.get("seed", 0))
     seed_everything(seed)
     themes = core_theme_ids()
     data = config.get("data", {})
     say("loading gold data")
-    train_x, train_y, _ = _split_records(data.get("train", "train"), corpus_dir)
+    train_x, train_y, train_records = _split_records(data.get("train", "train"), corpus_dir)
     dev_x, dev_y, dev_records = _split_records(data.get("dev", "dev"), corpus_dir)
     n_gold_train = len(train_x)
     extra_x, extra_y = _extra_records(data.get("extra", []))
@@ -147,8 +222,9 @@ def train_from_config(
     ]
     dev_metrics = evaluate_predictions(dev_records, dev_pred, themes=themes)
 
-    say("fitting the operative-paragraph linker")
-    linker = OpLinker().fit(train_x[:n_gold_train], train_y[:n_gold_train])
+    say("fitting the OP ranker")
+    with_ops = [r for r in train_records if (r.get("meta") or {}).get("ops")]
+    ranker = OpRanker().fit(with_ops, [r["meta"]["ops"] for r in with_ops])
 
     out = Path(output) if output else models_dir() / config["name"]
     counts = {t: int(sum(t in labs for labs in train_y)) for t in themes}
@@ -169,7 +245,7 @@ def train_from_config(
         },
     }
     model.save(out, extra=meta)
-    linker.save(out)
+    ranker.save(out)
     say(f"saved {out}")
     return out, meta
 

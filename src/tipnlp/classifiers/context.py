@@ -148,6 +148,7 @@ class ContextSentenceClassifier(ThemeClassifier):
         use_heading: bool = True,
         use_doc_type: bool = True,
         use_conditions: bool = True,
+        dense_weight: float = 1.0,
         random_state: int = 0,
     ):
         super().__init__(themes, default_threshold)
@@ -163,6 +164,7 @@ class ContextSentenceClassifier(ThemeClassifier):
         self.use_heading = use_heading
         self.use_doc_type = use_doc_type
         self.use_conditions = use_conditions
+        self.dense_weight = dense_weight
         self.random_state = random_state
 
     def get_config(self) -> dict[str, Any]:
@@ -171,7 +173,8 @@ class ContextSentenceClassifier(ThemeClassifier):
             C=self.C, sentence_C=self.sentence_C, word_ngrams=list(self.word_ngrams), max_features=self.max_features,
             min_df=self.min_df, class_weight=self.class_weight, calibration_folds=self.calibration_folds,
             sentence_folds=self.sentence_folds, use_sentences=self.use_sentences, use_heading=self.use_heading,
-            use_doc_type=self.use_doc_type, use_conditions=self.use_conditions, random_state=self.random_state,
+            use_doc_type=self.use_doc_type, use_conditions=self.use_conditions, dense_weight=self.dense_weight,
+            random_state=self.random_state,
         )
         return config
 
@@ -264,8 +267,8 @@ class ContextSentenceClassifier(ThemeClassifier):
             dense.append(self._condition_block(records, spans_all))
         if self.use_sentences and sentence_pool is not None:
             dense.append(sentence_pool.astype(np.float32))
-        if dense:
-            blocks.append(csr_matrix(np.hstack(dense)))
+        if dense:  # dense_weight: how much the regulariser lets these few features speak
+            blocks.append(csr_matrix(np.hstack(dense) * self.dense_weight))
         return hstack(blocks, format="csr")
 
     # -- learning -------------------------------------------------------------------------------

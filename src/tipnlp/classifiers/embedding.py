@@ -92,8 +92,18 @@ class EmbeddingClassifier(ThemeClassifier):
         return self._encoder
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Sentence embeddings of ``texts`` (what the head sees)."""
-        return self.encoder().encode(list(texts))
+        """Sentence embeddings of ``texts`` (what the head sees).
+
+        With ``TIPNLP_EMBEDDING_CACHE=1`` embeddings are kept on disk by text hash (cross-validation
+        refits the head many times on the same passages; the frozen encoder need not run again).
+        """
+        import os
+
+        texts = [t if isinstance(t, str) else (t.get("text", "") if isinstance(t, dict) else getattr(t, "text", str(t)))
+                 for t in texts]
+        if os.environ.get("TIPNLP_EMBEDDING_CACHE") != "1":
+            return self.encoder().encode(texts)
+        return _cached_encode(self.encoder(), texts, self.max_length)
 
     def _check_encoder(self, x: np.ndarray) -> None:
         if x.shape[1] != self.dim_:
@@ -183,3 +193,28 @@ class EmbeddingClassifier(ThemeClassifier):
         self.encoder_fingerprint_ = state.get("encoder_fingerprint", "")
         self.coef_, self.intercept_, self.platt_ = state["coef"], state["intercept"], state["platt"]
         self.mlp_ = state["mlp"]
+
+
+def _cached_encode(encoder: MeanPoolingEncoder, texts: list[str], max_length: int) -> np.ndarray:
+    """Encode through a disk cache keyed by the encoder's weights, max length and each text's sha1."""
+    import hashlib
+
+    from tipnlp.classifiers.encoders import cache_dir
+
+    folder = cache_dir() / "embeddings"
+    folder.mkdir(parents=True, exist_ok=True)
+    file = folder / f"{encoder.fingerprint()[:16]}-{max_length}.npz"
+    store: dict[str, np.ndarray] = {}
+    if file.is_file():
+        with np.load(file) as data:
+            store = dict(zip(data["keys"].tolist(), data["vectors"]))
+    keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+    missing = sorted({k: i for i, k in enumerate(keys) if k not in store}.items(), key=lambda kv: kv[1])
+    if missing:
+        vectors = encoder.encode([texts[i] for _, i in missing])
+        for (k, _), v in zip(missing, vectors):
+            store[k] = v
+        tmp = file.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.array(list(store)), vectors=np.stack(list(store.values())))
+        tmp.replace(file)
+    return np.stack([store[k] for k in keys]).astype(np.float32)
