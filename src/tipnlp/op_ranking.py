@@ -89,14 +89,14 @@ class OpRanker:
         _ = self.profiles
         return self._cues
 
-    def _vectorizers(self, texts: Sequence[str], headings: Sequence[str]) -> None:
+    def _vectorizers(self, texts: Sequence[str], headings: Sequence[str], min_df: int = 2) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         kw = dict(sublinear_tf=True, lowercase=True, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b", dtype=np.float32)
-        self.vectorizer_ = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=50000, **kw).fit(
+        self.vectorizer_ = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, max_features=50000, **kw).fit(
             list(texts) + [p for ops in self.profiles.values() for p in ops.values()])
-        self.heading_vectorizer_ = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=10000, **kw).fit(
-            [h or "none" for h in headings])
+        self.heading_vectorizer_ = TfidfVectorizer(ngram_range=(1, 2), min_df=1, max_features=10000, **kw).fit(
+            [h or "none" for h in headings] + ["none"])
 
     def _profile_sims(self, x, theme: str) -> np.ndarray:
         cands = self.candidates(theme)
@@ -156,8 +156,8 @@ class OpRanker:
             return cands, np.zeros((len(records), len(cands)))
         if len(cands) == 1:
             return cands, np.ones((len(records), 1))
-        if not hasattr(self, "vectorizer_"):
-            self._vectorizers([r["text"] for r in records] + [""], [r["heading"] for r in records])
+        if not hasattr(self, "vectorizer_"):  # unfitted: the profiles alone define the vocabulary
+            self._vectorizers([], [], min_df=1)
         x, sims = self._features(records, theme)
         model = self.models_.get(theme)
         if model is None:  # profile similarity alone, sharpened
