@@ -57,12 +57,15 @@ def _shares(rows: list[dict], tagged: list[bool]) -> dict:
 
 
 def _by_split(sentences: dict[str, list[dict]], tagged: dict[str, list[bool | None]]) -> dict:
-    """Shares over all statements, the training ones, and the held-out (dev + test) ones."""
+    """Shares over all statements, those whose gold the shipped model trains on (every non-sealed
+    gold document since 2026-12), and the others (sealed, or with no gold yet). For statements no
+    model saw, use the cross-validated check (``tipnlp.evaluation.cv``, ``--aims``)."""
     from tipnlp.gold import load_splits
 
     split_of = load_splits()
-    groups = {"all": lambda d: True, "train_statements": lambda d: split_of.get(d) == "train",
-              "held_out_statements": lambda d: split_of.get(d) in ("dev", "test")}
+    trained = lambda d: split_of.get(d) not in (None, "sealed")  # noqa: E731
+    groups = {"all": lambda d: True, "train_statements": trained,
+              "held_out_statements": lambda d: not trained(d)}
     out = {}
     for name, keep in groups.items():
         rows, flags = [], []

@@ -149,6 +149,8 @@ class ContextSentenceClassifier(ThemeClassifier):
         use_doc_type: bool = True,
         use_conditions: bool = True,
         dense_weight: float = 1.0,
+        char_ngrams: tuple[int, int] | None = None,
+        max_char_features: int = 60000,
         random_state: int = 0,
     ):
         super().__init__(themes, default_threshold)
@@ -165,6 +167,8 @@ class ContextSentenceClassifier(ThemeClassifier):
         self.use_doc_type = use_doc_type
         self.use_conditions = use_conditions
         self.dense_weight = dense_weight
+        self.char_ngrams = tuple(char_ngrams) if char_ngrams else None
+        self.max_char_features = max_char_features
         self.random_state = random_state
 
     def get_config(self) -> dict[str, Any]:
@@ -174,6 +178,7 @@ class ContextSentenceClassifier(ThemeClassifier):
             min_df=self.min_df, class_weight=self.class_weight, calibration_folds=self.calibration_folds,
             sentence_folds=self.sentence_folds, use_sentences=self.use_sentences, use_heading=self.use_heading,
             use_doc_type=self.use_doc_type, use_conditions=self.use_conditions, dense_weight=self.dense_weight,
+            char_ngrams=list(self.char_ngrams) if self.char_ngrams else None, max_char_features=self.max_char_features,
             random_state=self.random_state,
         )
         return config
@@ -254,6 +259,8 @@ class ContextSentenceClassifier(ThemeClassifier):
         from scipy.sparse import csr_matrix, hstack
 
         blocks = [self.word_vectorizer_.transform([r["text"] for r in records])]
+        if self.char_ngrams:
+            blocks.append(self.char_vectorizer_.transform([r["text"] for r in records]))
         if self.use_heading:
             blocks.append(self.heading_vectorizer_.transform([r["heading"] for r in records]))
         dense = []
@@ -281,6 +288,13 @@ class ContextSentenceClassifier(ThemeClassifier):
         y = self.label_matrix(labels)
         self.__dict__.pop("_names", None)
         self.word_vectorizer_ = self._vectorizer().fit([r["text"] for r in records])
+        if self.char_ngrams:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            self.char_vectorizer_ = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=self.char_ngrams, min_df=self.min_df,
+                max_features=self.max_char_features, sublinear_tf=True, lowercase=True, dtype=np.float32,
+            ).fit([r["text"] for r in records])
         if self.use_heading:
             self.heading_vectorizer_ = self._vectorizer(ngrams=(1, 2), max_features=20000).fit(
                 [r["heading"] or "none" for r in records])
@@ -354,18 +368,17 @@ class ContextSentenceClassifier(ThemeClassifier):
         spans, scores = self.sentence_scores(text)
         if not spans:
             return []
-        best = int(np.argmax(scores[:, j])) if self.use_sentences else 0
+        positive = [c for c in self.conditions if c.theme == theme and c.id not in NEGATIVE_CONDITIONS]
+        hits = [[(c, c.match(text[s:e])) for c in positive] for s, e in spans]
+        hits = [[(c, h) for c, h in row if h] for row in hits]
+        # the sentence model's score, nudged towards sentences where a codebook condition holds
+        rank = scores[:, j] + 0.25 * np.minimum([len(row) for row in hits], 2)
+        best = int(np.argmax(rank))
         s, e = spans[best]
         out = [(s, e, f"sentence:{scores[best, j]:.2f}")]
-        sentence = text[s:e]
         seen: set[tuple[int, int]] = set()
-        for c in self.conditions:
-            if c.theme != theme or c.none and not c.all:
-                continue
-            hits = c.match(sentence)
-            if not hits or c.id in NEGATIVE_CONDITIONS:
-                continue
-            for a, b in hits:
+        for c, spans_c in hits[best]:
+            for a, b in spans_c:
                 if (a, b) not in seen and len(out) < limit + 1:
                     seen.add((a, b))
                     out.append((s + a, s + b, f"condition:{c.id}"))
@@ -379,6 +392,7 @@ class ContextSentenceClassifier(ThemeClassifier):
         state = {
             "word_vectorizer": self.word_vectorizer_,
             "heading_vectorizer": getattr(self, "heading_vectorizer_", None),
+            "char_vectorizer": getattr(self, "char_vectorizer_", None),
             "sentence_vectorizer": getattr(self, "sentence_vectorizer_", None),
             "sentence_models": getattr(self, "sentence_models_", None),
             "coef": self.coef_.astype(np.float32), "intercept": self.intercept_, "platt": self.platt_,
@@ -392,6 +406,7 @@ class ContextSentenceClassifier(ThemeClassifier):
         state = joblib.load(path / STATE_FILE)
         self.word_vectorizer_ = state["word_vectorizer"]
         self.heading_vectorizer_ = state["heading_vectorizer"]
+        self.char_vectorizer_ = state.get("char_vectorizer")
         self.sentence_vectorizer_ = state["sentence_vectorizer"]
         self.sentence_models_ = state["sentence_models"]
         self.coef_ = state["coef"]

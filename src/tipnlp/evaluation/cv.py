@@ -194,7 +194,7 @@ def inner_thresholds(
 def cross_validate(
     config: Mapping[str, Any], records: Sequence[Mapping[str, Any]], groups: Sequence[str], k: int = 5, *,
     themes: Sequence[str], extra: Sequence[Mapping[str, Any]] = (), inner_k: int = 3, seed: int = 0,
-    progress: Progress | None = None,
+    progress: Progress | None = None, probe: Callable[[Any, set[str], Mapping[str, float]], None] | None = None,
 ) -> CVResult:
     """Retrain ``config``'s model on each fold's training documents, score the held-out documents."""
     from tipnlp.evaluation.metrics import label_matrix
@@ -232,6 +232,8 @@ def cross_validate(
         proba = model.predict_proba(model_inputs(model, [records[i] for i in te_idx]))
         pred_s = time.perf_counter() - t0
         scores[te_idx] = proba
+        if probe is not None:  # e.g. classify single sentences of the held-out documents
+            probe(model, {records[i]["doc_id"] for i in te_idx}, thresholds)
         for row, i in enumerate(te_idx):
             labels[i] = [t for j, t in enumerate(themes) if proba[row, j] >= thresholds[t]]
         info.append({
@@ -286,7 +288,7 @@ def gold_pool(corpus_dir: str | Path | None = None) -> tuple[list[dict[str, Any]
 def run_cv(
     config_path: str | Path, k: int = 5, *, with_extra: bool = True, inner_k: int = 3, seed: int = 0,
     n_resamples: int = 1000, corpus_dir: str | Path | None = None, progress: Progress | None = None,
-    pool: tuple[list[dict[str, Any]], list[str]] | None = None,
+    pool: tuple[list[dict[str, Any]], list[str]] | None = None, aims: bool = True,
 ):
     """Cross-validate one training config over the gold pool; an EvaluationResult with a protocol."""
     from tipnlp.evaluation.harness import evaluate
@@ -299,12 +301,25 @@ def run_cv(
     extra_paths = list((config.get("data") or {}).get("extra", []) or [])
     extra = _seed_records(extra_paths) if with_extra else []
     t0 = time.perf_counter()
+    probe = AimsProbe(corpus_dir) if aims else None
     cv = cross_validate(config, records, groups, k, themes=themes, extra=extra, inner_k=inner_k, seed=seed,
-                        progress=progress)
+                        progress=progress, probe=probe)
     seconds = time.perf_counter() - t0
     name = f"{config['name']}{'' if with_extra or not extra_paths else ' (no seeds)'}"
-    result = evaluate(records, cv.predictions([r["id"] for r in records]), themes, model_name=name,
-                      n_resamples=n_resamples, seed=seed)
+    preds = cv.predictions([r["id"] for r in records])
+    result = evaluate(records, preds, themes, model_name=name, n_resamples=n_resamples, seed=seed)
+    # Documents added after the rules and seeds were written: the part of the pool no hand-written
+    # resource was shaped on (their first split is "cv").
+    fresh = [i for i, r in enumerate(records) if (r.get("meta") or {}).get("split") == "cv"]
+    subset = None
+    if fresh:
+        sub = evaluate([records[i] for i in fresh], [preds[i] for i in fresh], themes, model_name=name,
+                       n_resamples=n_resamples, seed=seed)
+        subset = {"passages": len(fresh), "documents": len({records[i]["doc_id"] for i in fresh}),
+                  "macro_f1": sub.metrics["macro_f1"], "macro_f1_ci": (sub.metrics.get("ci") or {}).get("macro_f1"),
+                  "micro_f1": sub.metrics["micro_f1"],
+                  "per_theme_f1": {t: sub.metrics["per_theme"][t]["f1"] for t in themes},
+                  "document_macro_f1": sub.metrics["document_level"]["macro_f1"]}
     hand = ["src/tipnlp/data/lexicon.yaml"] if _uses_lexicon(config) else []
     changed = last_changed(hand + extra_paths) if (hand or extra_paths) else {}
     lines = [
@@ -321,13 +336,77 @@ def run_cv(
                      "the first 113 gold documents, so those documents are not unseen for the rules.")
     for path, when in changed.items():
         lines.append(f"`{path}` last changed: {when}.")
+    if subset:
+        ci = subset["macro_f1_ci"]
+        lines.append(
+            f"On the {subset['passages']} passages of the {subset['documents']} documents added in 2026-12 (no rule or "
+            f"seed passage was written from them): macro F1 {subset['macro_f1']:.3f}"
+            + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "") + "; per theme "
+            + ", ".join(f"{t} {v:.3f}" for t, v in subset["per_theme_f1"].items() if v is not None)
+            + f"; document-level macro F1 {subset['document_macro_f1']:.3f}.")
+    aims_summary = probe.summary() if probe is not None and probe.statements else None
+    if aims_summary:
+        lines.append(
+            f"AIMS.au sentences classified alone by the fold model that never saw their statement "
+            f"({aims_summary['statements']} statements): {aims_summary['c4_share']:.1%} of "
+            f"{aims_summary['c4_sentences']} C4 sentences tagged supply_chains, {aims_summary['unlabelled_share']:.1%} "
+            f"of {aims_summary['unlabelled_sentences']} unlabelled sentences.")
     lines.append(f"Wall time {seconds:.0f} s.")
     result.metrics["protocol"] = {
         "kind": "grouped_cv", "k": k, "inner_k": inner_k, "seed": seed, "config": str(config_path),
         "with_seed_passages": bool(extra), "hand_written_last_changed": changed, "folds": cv.fold_info,
-        "seconds": round(seconds, 1), "lines": lines,
+        "seconds": round(seconds, 1), "lines": lines, "new_documents": subset,
+        "aims_sentences": aims_summary,
     }
     return result, cv
+
+
+AIMS_C4 = ("C4 (risk mitigation)", "C4 (remediation)")
+
+
+class AimsProbe:
+    """Sentences of AIMS.au-labelled statements, each classified alone by the fold model that did
+    not see its statement: the share of C4 sentences tagged ``supply_chains`` and of sentences the
+    AIMS annotators left unlabelled that are tagged."""
+
+    def __init__(self, corpus_dir: str | Path | None = None):
+        import json
+
+        from tipnlp.corpus import corpus_root
+
+        self.rows: dict[str, list[dict]] = {}
+        folder = corpus_root(corpus_dir) / "annotations" / "aims"
+        for path in sorted(folder.glob("*.sentences.jsonl")):
+            self.rows[path.name.split(".")[0]] = [json.loads(x) for x in path.open(encoding="utf-8") if x.strip()]
+        self.c4 = [0, 0]
+        self.unlabelled = [0, 0]
+        self.statements: set[str] = set()
+
+    def __call__(self, model: Any, held_out: set[str], thresholds: Mapping[str, float]) -> None:
+        docs = [d for d in held_out if d in self.rows]
+        if not docs:
+            return
+        j = list(model.themes).index("supply_chains")
+        for d in docs:
+            rows = self.rows[d]
+            recs = [{"text": r["sentence"], "meta": {"heading": "", "doc_type": "corporate_statement"}, "doc_id": d}
+                    for r in rows]
+            proba = model.predict_proba(model_inputs(model, recs))[:, j]
+            for r, p in zip(rows, proba):
+                tagged = int(p >= thresholds.get("supply_chains", 0.5))
+                if any(r["labels"].get(k) for k in AIMS_C4):
+                    self.c4[0] += tagged
+                    self.c4[1] += 1
+                elif not any(r["labels"].values()):
+                    self.unlabelled[0] += tagged
+                    self.unlabelled[1] += 1
+            self.statements.add(d)
+
+    def summary(self) -> dict[str, Any]:
+        return {"statements": len(self.statements), "c4_sentences": self.c4[1],
+                "c4_tagged_supply_chains": self.c4[0], "c4_share": self.c4[0] / max(self.c4[1], 1),
+                "unlabelled_sentences": self.unlabelled[1], "unlabelled_tagged": self.unlabelled[0],
+                "unlabelled_share": self.unlabelled[0] / max(self.unlabelled[1], 1)}
 
 
 def _uses_lexicon(config: Mapping[str, Any]) -> bool:

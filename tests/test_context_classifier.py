@@ -1,0 +1,101 @@
+"""The sentence- and context-aware family: sentence units, codebook conditions, the estimator contract,
+and evidence that is the deciding sentence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tipnlp.classifiers.context import ContextSentenceClassifier, load_conditions, sentence_spans
+
+THEMES = ["demand_reduction", "non_punishment", "gender_sensitive_training", "supply_chains", "organ_removal"]
+
+
+def _conditions():
+    return {c.id: c for c in load_conditions()[1]}
+
+
+def test_sentence_units_split_list_items_and_keep_exact_offsets():
+    text = ("The Department shall:\n(a) maintain a register of shelters;\n(b) publish annual statistics; and\n"
+            "(c) provide training for border officers on identifying victims of trafficking.")
+    spans = sentence_spans(text)
+    pieces = [text[s:e] for s, e in spans]
+    assert any(p.startswith("(c) provide training") for p in pieces)
+    assert all(text[s:e] == p for (s, e), p in zip(spans, pieces))
+    assert len(spans) >= 3
+
+
+def test_organ_conditions_need_trade_in_the_same_sentence_not_just_the_word_organ():
+    c = _conditions()
+    assert c["organ_trade"].match("No person shall sell or buy a human kidney for valuable consideration.")
+    assert c["organ_trade"].match("The hospital keeps a register of organ donors and their consent.") is None
+    assert c["organ_procedure_only"].match("The hospital keeps a register of organ donors and their consent.")
+    assert c["organ_procedure_only"].match("The register of donors shall not be used for the sale of organs.") is None
+
+
+def test_non_punishment_condition_needs_the_victim_as_the_one_not_punished():
+    c = _conditions()
+    assert c["victim_not_punished"].match("A victim of trafficking shall not be prosecuted for unlawful entry.")
+    assert c["victim_not_punished"].match("The police arrested three traffickers in the port city.") is None
+    assert c["trafficker_prosecuted"].match("The police arrested three traffickers in the port city.")
+
+
+def _data():
+    texts, labels = [], []
+    for i in range(20):
+        texts.append({"text": f"Section {i}. Definitions. In this Act, a term {i} means a word used in it. "
+                              "The agency shall keep records. The agency shall report yearly.",
+                      "heading": "Part I > Definitions", "doc_type": "law", "doc_id": f"d{i % 5}"})
+        labels.append([])
+        texts.append({"text": f"The company audited {i} suppliers. We require every supplier to sign our code of "
+                              "conduct, and we carry out risk assessments of forced labour in our supply chain.",
+                      "heading": "Our due diligence", "doc_type": "corporate_statement", "doc_id": f"d{i % 5}"})
+        labels.append(["supply_chains"])
+        texts.append({"text": f"Item {i}. The agency shall keep records. The agency shall provide training to police "
+                              "officers on identifying victims of trafficking. The agency shall report yearly.",
+                      "heading": "Duties of the agency", "doc_type": "law", "doc_id": f"d{i % 5}"})
+        labels.append(["gender_sensitive_training"])
+    return texts, labels
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    texts, labels = _data()
+    model = ContextSentenceClassifier(THEMES, min_df=1, calibration_folds=2, sentence_folds=2)
+    assert model.fit(texts, labels) is model
+    return model, texts
+
+
+def test_fit_returns_self_and_scores_passages_of_their_theme_higher(fitted):
+    model, texts = fitted
+    proba = model.predict_proba(texts)
+    assert proba.shape == (len(texts), len(THEMES))
+    train = THEMES.index("gender_sensitive_training")
+    assert proba[2::3, train].mean() > proba[0::3, train].mean() + 0.3
+    assert model.oof_proba_.shape == (len(texts), len(THEMES))
+
+
+def test_plain_strings_are_accepted_as_well_as_records(fitted):
+    model, texts = fitted
+    a = model.predict_proba([t["text"] for t in texts[:3]])
+    assert a.shape == (3, len(THEMES)) and np.isfinite(a).all()
+
+
+def test_evidence_is_the_deciding_sentence_with_the_matched_condition_inside_it(fitted):
+    model, texts = fitted
+    text = texts[2]["text"]
+    ev = model.evidence(text, "gender_sensitive_training")
+    s, e, source = ev[0]
+    assert source.startswith("sentence:")
+    assert "training to police" in text[s:e]
+    assert "keep records" not in text[s:e]
+    for cs, ce, csrc in ev[1:]:
+        assert s <= cs < ce <= e and csrc.startswith("condition:")
+
+
+def test_save_and_load_give_identical_scores(fitted, tmp_path):
+    model, texts = fitted
+    model.thresholds_ = {t: 0.5 for t in THEMES}
+    model.save(tmp_path / "m")
+    again = ContextSentenceClassifier.load(tmp_path / "m")
+    assert np.allclose(model.predict_proba(texts), again.predict_proba(texts))
