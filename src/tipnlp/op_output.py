@@ -12,7 +12,7 @@ passage-level OP then counts as primary (the old linker ranked them best first).
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 PRIMARY_MARK = "*"
 
@@ -63,12 +63,4 @@ def op_roles(passage: Mapping[str, Any]) -> tuple[set[int], set[int]]:
     return primary, linked - primary
 
 
-def primary_ops_of(passages: Iterable[Mapping[str, Any]]) -> list[int]:
-    """The sorted primary OPs of a document's passages."""
-    out: set[int] = set()
-    for p in passages:
-        out |= op_roles(p)[0]
-    return sorted(out)
-
-
-__all__ = ["PRIMARY_MARK", "theme_ops", "primary_op", "ops_label", "op_roles", "primary_ops_of"]
+__all__ = ["PRIMARY_MARK", "theme_ops", "primary_op", "ops_label", "op_roles"]
