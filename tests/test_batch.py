@@ -226,8 +226,14 @@ def test_report_writes_matrix_coverage_and_self_contained_html(run, tmp_path):
     passages = _lines(run["out"] / "passages.jsonl")
     for row in coverage:
         op = int(row["op"])
-        assert int(row["passages"]) == sum(1 for p in passages if op in {o["op"] for o in p["ops"]})
-        assert int(row["documents"]) == sum(1 for d in docs.values() if op in d["ops_covered"])
+        primary_in = [p for p in passages if op in {t["ops"][0]["op"] for t in p["themes"]}]
+        linked_in = [p for p in passages if op in {o["op"] for o in p["ops"]}]
+        assert int(row["primary_passages"]) == len(primary_in)
+        assert int(row["secondary_passages"]) == len(linked_in) - len(primary_in)
+        assert int(row["primary_documents"]) == sum(1 for d in docs.values() if op in d["primary_ops"])
+        assert int(row["secondary_documents"]) == sum(
+            1 for d in docs.values() if op in d["ops_covered"] and op not in d["primary_ops"])
+    assert sum(int(r["primary_passages"]) for r in coverage) > 0, "the run must give primary OPs to count"
     page = (rep / "index.html").read_text(encoding="utf-8")
     for doc_id, d in docs.items():
         assert f"id='doc-{doc_id}'" in page and f"href='#doc-{doc_id}'" in page

@@ -51,7 +51,7 @@ def test_config_round_trips_through_the_pipeline_config(nlp):
 def test_spans_match_the_taggers_passages_and_themes(nlp, tagger):
     doc = nlp(TEXT)
     expected = [
-        (p.passage_id.split(":")[1], t.id, round(t.score, 4), [o.op for o in p.ops if t.id in o.themes])
+        (p.passage_id.split(":")[1], t.id, round(t.score, 4), [o.op for o in p.theme_ops(t)])
         for p in tagger.tag_text(TEXT).tagged for t in p.themes
     ]
     assert len(expected) == 3  # non_punishment; organ_removal + training on one passage
@@ -108,5 +108,18 @@ def test_annotations_survive_docbin_serialisation(nlp):
     data = DocBin(store_user_data=True, docs=[doc]).to_bytes()
     back = list(DocBin().from_bytes(data).get_docs(nlp.vocab))[0]
     assert back.cats == doc.cats
-    assert [(s.label_, s._.tipnlp_score, s._.tipnlp_ops) for s in back.spans["tipnlp"]] == [
-        (s.label_, s._.tipnlp_score, s._.tipnlp_ops) for s in doc.spans["tipnlp"]]
+    assert [(s.label_, s._.tipnlp_score, s._.tipnlp_ops, s._.tipnlp_op_links) for s in back.spans["tipnlp"]] == [
+        (s.label_, s._.tipnlp_score, s._.tipnlp_ops, s._.tipnlp_op_links) for s in doc.spans["tipnlp"]]
+
+
+def test_each_span_gives_its_themes_ranked_ops_with_the_primary_first(nlp, tagger):
+    doc = nlp(TEXT)
+    by_key = {(p.passage_id.split(":")[1], t.id): t for p in tagger.tag_text(TEXT).tagged for t in p.themes}
+    assert doc.spans["tipnlp"]
+    for span in doc.spans["tipnlp"]:
+        theme = by_key[(f"{span.start_char}-{span.end_char}", span.label_)]
+        links = span._.tipnlp_op_links
+        assert links, "every tag has at least one OP"
+        assert span._.tipnlp_primary_op == theme.primary_op == links[0]["op"] == span._.tipnlp_ops[0]
+        assert [link["primary"] for link in links] == [True] + [False] * (len(links) - 1)
+        assert all(0.0 <= link["score"] <= 1.0 for link in links)

@@ -1,7 +1,8 @@
 """Writers for tagged documents: table (terminal), json, jsonl, csv, markdown, html.
 
 The JSON field names are those of ``tipnlp.records`` (documented by ``schemas/output.schema.json``);
-``jsonl`` writes one passage record per line and the document record last.
+``jsonl`` writes one passage record per line and the document record last. The flat formats show
+each theme tag's OPs with the primary one marked (``35*;36``, see ``tipnlp.op_output``).
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import io
 import json
 from typing import Iterable, Sequence, TextIO
 
-from tipnlp.records import PassagePrediction, TaggedDocument
+from tipnlp.op_output import ops_label
+from tipnlp.records import OpLink, PassagePrediction, TaggedDocument, ThemeScore
 from tipnlp.report import excerpt
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown", "html")
 
 CSV_FIELDS = [
     "doc_id", "passage_id", "page", "page_end", "start", "end", "heading", "theme", "score", "ops",
-    "evidence", "text",
+    "primary_op", "evidence", "text",
 ]
 
 
@@ -73,15 +75,25 @@ def csv_rows(predictions: Iterable[PassagePrediction]) -> Iterable[dict]:
             "start": p.start, "end": p.end, "heading": p.heading, "text": " ".join(p.text.split()),
         }
         if not p.themes:
-            yield dict(base, theme="", score="", ops="", evidence="")
+            yield dict(base, theme="", score="", ops="", primary_op="", evidence="")
         for t in p.themes:
+            links = p.theme_ops(t)
             yield dict(
                 base,
                 theme=t.id,
                 score=round(t.score, 4),
-                ops=";".join(str(o.op) for o in p.ops if t.id in o.themes),
+                ops=_label(links),
+                primary_op=links[0].op if links else "",
                 evidence=" | ".join(e.text for e in t.evidence),
             )
+
+
+def _label(links: Sequence[OpLink], sep: str = ";") -> str:
+    return ops_label([{"op": o.op, "primary": o.primary} for o in links], sep)
+
+
+def _theme_ops(p: PassagePrediction, theme: ThemeScore, sep: str) -> str:
+    return _label(p.theme_ops(theme), sep)
 
 
 def write_csv(predictions: Iterable[PassagePrediction], out: TextIO) -> None:
@@ -101,17 +113,18 @@ def to_markdown(result: TaggedDocument) -> str:
     buf = io.StringIO()
     buf.write(f"# tipnlp: {r.doc_id}\n\n")
     buf.write(f"- source: `{r.source}`\n- pages: {r.pages}\n- passages: {r.n_passages}\n- model: {r.model}\n")
-    buf.write(f"- operative paragraphs covered: {', '.join(map(str, r.ops_covered)) or 'none'}\n\n")
+    buf.write(f"- operative paragraphs covered: {', '.join(map(str, r.ops_covered)) or 'none'}\n")
+    buf.write(f"- primary operative paragraphs: {', '.join(map(str, r.primary_ops)) or 'none'}\n\n")
     buf.write("| theme | passages | max score | evidence |\n|---|---:|---:|---:|\n")
     for t in r.themes:
         buf.write(f"| {t.id} | {t.passages} | {t.max_score:.2f} | {t.evidence_score:.2f} |\n")
     for t in r.themes:
-        buf.write(f"\n## {t.id}\n\n| page | heading | score | OPs | excerpt |\n|---|---|---:|---|---|\n")
+        buf.write(f"\n## {t.id}\n\n| page | heading | score | OPs (* primary) | excerpt |\n|---|---|---:|---|---|\n")
         for p in result.tagged:
             score = next((s for s in p.themes if s.id == t.id), None)
             if score is None:
                 continue
-            ops = ", ".join(str(o.op) for o in p.ops if t.id in o.themes)
+            ops = _theme_ops(p, score, ", ")
             cells = [_page_label(p), p.heading, f"{score.score:.2f}", ops, excerpt(p.text, 200)]
             buf.write("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |\n")
     if not r.themes:
@@ -130,7 +143,8 @@ def print_table(result: TaggedDocument, out: TextIO) -> None:
     r = result.report
     console.print(
         f"[bold]{r.doc_id}[/bold]  {r.pages} page(s), {r.n_passages} passages, model {r.model}; "
-        f"OPs covered: {', '.join(map(str, r.ops_covered)) or 'none'}"
+        f"OPs covered: {', '.join(map(str, r.ops_covered)) or 'none'}; "
+        f"primary: {', '.join(map(str, r.primary_ops)) or 'none'} (* marks a theme's primary OP)"
     )
     if not r.themes:
         console.print("No theme found.")
@@ -146,6 +160,6 @@ def print_table(result: TaggedDocument, out: TextIO) -> None:
             score = next((s for s in p.themes if s.id == t.id), None)
             if score is None:
                 continue
-            ops = ",".join(str(o.op) for o in p.ops if t.id in o.themes)
+            ops = _theme_ops(p, score, ",")
             table.add_row(_page_label(p), f"{score.score:.2f}", ops, p.heading, excerpt(p.text, 140))
         console.print(table)

@@ -3,7 +3,10 @@
 One file, no external assets (inline CSS and a little inline JavaScript), so it can be mailed or
 archived next to the document. It shows the document's themes and the operative paragraphs they
 link to, then every tagged passage with its pages, heading path, scores, OP links and its text with
-the evidence spans highlighted (``<mark>``). Checkboxes filter the passages by theme; the URL
+the evidence spans highlighted (``<mark>``); under the text, each theme tag lists its evidence and its
+operative paragraphs (the primary one marked, each with the ranker's probability and the OP's
+paraphrase from the taxonomy), so a reader can judge which OP the passage implements and how sure
+tipnlp is. Checkboxes filter the passages by theme; the URL
 fragment ``#only=theme_a,theme_b`` opens the page with only those themes shown.
 
 Every piece of document text goes through ``html.escape``. Script errors are written into the page
@@ -15,9 +18,9 @@ from __future__ import annotations
 import html
 import json
 from collections import defaultdict
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from tipnlp.records import PassagePrediction, TaggedDocument
+from tipnlp.records import OpLink, PassagePrediction, TaggedDocument, ThemeScore
 
 _CSS = """
 :root { --fg: #1d232b; --muted: #5b6673; --line: #d8dde3; --bg: #fff; --hl: #ffe58a; --accent: #1f5fa8; }
@@ -43,6 +46,10 @@ mark { background: var(--hl); padding: 0 1px; border-radius: 2px; }
 .ops a { margin-right: .3rem; }
 #js-errors:empty { display: none; } #js-errors { color: #a00; white-space: pre-wrap; }
 .none { color: var(--muted); font-style: italic; }
+.tag-ops { margin: .5rem 0 0; padding: .3rem .6rem; border-left: 3px solid var(--line); font-size: .9rem; }
+.tag-ops .evidence { color: var(--muted); } .op-list { margin: .2rem 0 0; padding-left: 1.2rem; }
+.op-list li.primary { font-weight: 600; } .op-list .op-score { font-variant-numeric: tabular-nums; }
+.primary-mark { color: #a35a00; }
 """
 
 # Errors are caught first so that a broken filter still leaves a visible trace (and a test signal).
@@ -155,6 +162,33 @@ def highlight(p: PassagePrediction) -> str:
     return "".join(parts)
 
 
+_PRIMARY_STAR = '<span class="primary-mark" title="primary OP">★</span>'
+_PRIMARY_ATTR = ' class="primary" data-primary="true"'
+
+
+def _tag_ops_html(theme: ThemeScore, links: Sequence[OpLink], summaries: dict[int, tuple[str, str]],
+                  labels: dict[str, str]) -> str:
+    """One theme tag of a passage: its score, evidence and OPs (primary marked, score, paraphrase)."""
+    evidence = " · ".join(f"“{_e(ev.text)}”" for ev in theme.evidence)
+    parts = [f'<div class="tag-ops" data-theme="{_e(theme.id)}"><b>{_e(labels.get(theme.id, theme.id))}</b> '
+             f'<code>{_e(theme.id)}</code> score {theme.score:.2f}']
+    if evidence:
+        parts.append(f'<div class="evidence">evidence: {evidence}</div>')
+    parts.append('<ol class="op-list">')
+    for k, link in enumerate(links):
+        verb, summary = summaries.get(link.op) or ("", "")
+        primary = link.primary or k == 0
+        parts.append(
+            f'<li class="op{" primary" if primary else ""}" data-op="{link.op}" data-primary="{str(primary).lower()}">'
+            f'<a href="#op-{link.op}">OP&nbsp;{link.op}</a>{" " + _PRIMARY_STAR + " primary" if primary else ""} '
+            f'<span class="op-score" title="OP ranker probability">{link.score:.2f}</span> — '
+            f'<span class="op-summary"><i>{_e(verb)} …</i> {_e(summary)}</span></li>')
+    if not links:
+        parts.append('<li class="none">no operative paragraph</li>')
+    parts.append("</ol></div>\n")
+    return "".join(parts)
+
+
 def render_html(result: TaggedDocument) -> str:
     """The whole report as one HTML string (UTF-8, no external resources)."""
     r = result.report
@@ -169,6 +203,20 @@ def render_html(result: TaggedDocument) -> str:
         for link in p.ops:
             op_passages[link.op].append(i)
             op_themes[link.op].update(link.themes)
+    # per passage, each theme tag's reported OPs (primary first); passages per OP where it is primary
+    tag_ops = [{t.id: p.theme_ops(t) for t in p.themes} for p in tagged]
+    op_primary: dict[int, int] = defaultdict(int)
+    theme_primary: dict[str, set[int]] = defaultdict(set)
+    for i, per_theme in enumerate(tag_ops):
+        for tid, links in per_theme.items():
+            for link in links:
+                op_themes[link.op].add(tid)
+                if i not in op_passages[link.op]:
+                    op_passages[link.op].append(i)
+            if links:
+                theme_primary[tid].add(links[0].op)
+        for n in {links[0].op for links in per_theme.values() if links}:
+            op_primary[n] += 1
     op_numbers = sorted(set(r.ops_covered) | set(op_passages))
     summaries = _op_summaries(op_numbers)
     theme_ops = {t: sorted(n for n in op_numbers if t in op_themes[n]) for t in theme_ids}
@@ -193,7 +241,10 @@ def render_html(result: TaggedDocument) -> str:
         w('<table>\n<thead><tr><th>theme</th><th class="num">passages</th><th class="num">max score</th>'
           '<th class="num">evidence</th><th>operative paragraphs</th></tr></thead>\n<tbody>\n')
         for t in r.themes:
-            ops_html = " ".join(f'<a href="#op-{n}">OP&nbsp;{n}</a>' for n in theme_ops.get(t.id, []))
+            ops_html = " ".join(
+                f'<a href="#op-{n}"{_PRIMARY_ATTR if n in theme_primary[t.id] else ""}>OP&nbsp;{n}'
+                f'{_PRIMARY_STAR if n in theme_primary[t.id] else ""}</a>'
+                for n in theme_ops.get(t.id, []))
             w(f'<tr data-theme="{_e(t.id)}"><td><a href="#only={_e(t.id)}" class="only-link" '
               f'data-theme="{_e(t.id)}"><b>{_e(labels.get(t.id, t.id))}</b></a> <code>{_e(t.id)}</code></td>'
               f'<td class="num">{t.passages}</td><td class="num">{t.max_score:.2f}</td>'
@@ -206,14 +257,16 @@ def render_html(result: TaggedDocument) -> str:
     # -- summary by operative paragraph ----------------------------------------------------------
     w('<section id="ops">\n<h2>Operative paragraphs of resolution 71/167</h2>\n')
     if op_numbers:
+        w('<p class="meta">★ primary: the most probable OP of a theme tag.</p>\n')
         w('<table>\n<thead><tr><th class="num">OP</th><th>summary (paraphrase)</th><th>themes</th>'
-          '<th class="num">passages</th></tr></thead>\n<tbody>\n')
+          '<th class="num">passages</th><th class="num">as primary</th></tr></thead>\n<tbody>\n')
         for n in op_numbers:
             verb, summary = summaries[n]
             first = op_passages[n][0] if op_passages[n] else None
             count = f'<a href="#p-{first}">{len(op_passages[n])}</a>' if first is not None else "0"
             w(f'<tr id="op-{n}"><td class="num">{n}</td><td><i>{_e(verb)} …</i> — {_e(summary)}</td>'
-              f'<td>{_e(", ".join(sorted(op_themes[n])))}</td><td class="num">{count}</td></tr>\n')
+              f'<td>{_e(", ".join(sorted(op_themes[n])))}</td><td class="num">{count}</td>'
+              f'<td class="num primary-count">{op_primary.get(n, 0)}</td></tr>\n')
         w("</tbody>\n</table>\n")
     else:
         w('<p class="none">No operative paragraph is linked.</p>\n')
@@ -243,7 +296,10 @@ def render_html(result: TaggedDocument) -> str:
                 for o in p.ops
             )
             w(f'<span class="ops">{links}</span>')
-        w(f'</header>\n<p class="text">{highlight(p)}</p>\n</article>\n')
+        w(f'</header>\n<p class="text">{highlight(p)}</p>\n')
+        for t in p.themes:
+            w(_tag_ops_html(t, tag_ops[i][t.id], summaries, labels))
+        w("</article>\n")
     w("</section>\n")
     # JSON for scripts that post-process the page; "</" is escaped so it cannot close the tag.
     data = json.dumps({"doc_id": r.doc_id, "themes": theme_ids, "ops": op_numbers}).replace("</", "<\\/")

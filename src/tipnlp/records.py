@@ -11,7 +11,7 @@ import bisect
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: per-theme ranked OPs, OpLink.primary, DocumentReport.primary_ops
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +152,15 @@ class ThemeScore:
     def primary_op(self) -> int | None:
         return self.ops[0].op if self.ops else None
 
+    def reported_ops(self, passage_ops: tuple[OpLink, ...] = ()) -> tuple[OpLink, ...]:
+        """The OPs outputs show for this tag: the primary one, then the secondary ones that reached the
+        passage level (``passage_ops``); without ranked OPs, the passage-level OPs of the theme."""
+        confident = {o.op for o in passage_ops if self.id in o.themes}
+        if self.ops:
+            return tuple(o for o in self.ops if o.primary or o.op in confident)
+        fallback = [o for o in passage_ops if self.id in o.themes]
+        return tuple(OpLink(o.op, o.score, (self.id,), k == 0) for k, o in enumerate(fallback))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -179,6 +188,10 @@ class PassagePrediction:
     @property
     def theme_ids(self) -> list[str]:
         return [t.id for t in self.themes]
+
+    def theme_ops(self, theme: ThemeScore) -> tuple[OpLink, ...]:
+        """``theme``'s reported OPs in this passage, primary first (see ``ThemeScore.reported_ops``)."""
+        return theme.reported_ops(self.ops)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -231,6 +244,8 @@ class DocumentReport:
     ops_covered: tuple[int, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    #: OPs that are the primary OP of at least one theme tag (a subset of ``ops_covered``).
+    primary_ops: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -244,6 +259,7 @@ class DocumentReport:
             "model": self.model,
             "themes": [t.to_dict() for t in self.themes],
             "ops_covered": list(self.ops_covered),
+            "primary_ops": list(self.primary_ops),
             "metadata": self.metadata,
             "error": self.error,
         }

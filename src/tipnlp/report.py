@@ -1,4 +1,5 @@
-"""Document-level summary of passage predictions: themes ranked by evidence, strongest passages, OPs."""
+"""Document-level summary of passage predictions: themes ranked by evidence, strongest passages, OPs
+(all OPs covered, and the primary OPs of the theme tags)."""
 
 from __future__ import annotations
 
@@ -25,9 +26,13 @@ def build_document_report(
     """
     by_theme: dict[str, list[tuple[float, PassagePrediction]]] = defaultdict(list)
     ops: set[int] = set()
+    primary: set[int] = set()  # primary OP of at least one theme tag: what the document does, not what it touches
     for pred in predictions:
         for theme in pred.themes:
             by_theme[theme.id].append((theme.score, pred))
+            reported = pred.theme_ops(theme)
+            ops.update(link.op for link in reported)
+            primary.update(link.op for link in reported[:1])
         ops.update(link.op for link in pred.ops)
     summaries = []
     for theme_id, hits in by_theme.items():
@@ -62,5 +67,6 @@ def build_document_report(
         model=model,
         themes=tuple(summaries),
         ops_covered=tuple(sorted(ops)),
+        primary_ops=tuple(sorted(primary)),
         metadata={k: v for k, v in document.metadata.items() if isinstance(v, (str, int, float, bool)) or v is None},
     )

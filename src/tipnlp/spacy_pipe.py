@@ -5,7 +5,7 @@
     doc = nlp(text)
     doc.cats                                  # {"non_punishment": 0.98, ...} for the whole text
     for span in doc.spans["tipnlp"]:          # one span per (tagged passage, theme)
-        span.label_, span._.tipnlp_score, span._.tipnlp_ops, span._.tipnlp_passage_id
+        span.label_, span._.tipnlp_score, span._.tipnlp_primary_op, span._.tipnlp_ops, span._.tipnlp_passage_id
 
 What it sets on a ``Doc``:
 
@@ -18,11 +18,15 @@ What it sets on a ``Doc``:
   name and the themes' thresholds.
 - ``doc.spans["tipnlp_evidence"]``: the evidence spans behind each theme, labelled by theme id.
 - Span extensions (registered with ``force=True``): ``tipnlp_score`` (the span's theme score),
-  ``tipnlp_ops`` (the operative paragraphs linked to the span's theme, best first) and
-  ``tipnlp_passage_id``. spaCy keys span extension values by character offsets only, so two spans
-  of one passage with different themes would share one value; the component therefore stores one
-  dict per passage in ``span._.tipnlp_passage`` (serialisable with ``DocBin``) and the three
-  per-theme attributes are getters that read it with the span's label.
+  ``tipnlp_ops`` (the operative paragraphs of the span's theme, ranked: the primary OP first, then
+  the secondary OPs confident enough to be reported, as in every other output), ``tipnlp_primary_op``
+  (the first of them), ``tipnlp_op_links`` (the same OPs as ``{"op", "score", "primary"}`` dicts:
+  ``score`` is the OP ranker's probability) and ``tipnlp_passage_id``. spaCy keys span extension
+  values by character offsets only, so two spans of one passage with different themes would share
+  one value; the component therefore stores one dict per passage in ``span._.tipnlp_passage``
+  (serialisable with ``DocBin``) and the per-theme attributes are getters that read it with the
+  span's label. There is no bare ``span._.ops`` alias: every attribute carries the ``tipnlp_``
+  prefix so that it cannot overwrite another package's extension of the same name.
 """
 
 from __future__ import annotations
@@ -47,8 +51,20 @@ def _span_score(span: "Span") -> float | None:
     return _passage_info(span).get("scores", {}).get(span.label_)
 
 
+def _span_op_links(span: "Span") -> list[dict[str, Any]]:
+    return [dict(link) for link in _passage_info(span).get("op_links", {}).get(span.label_, [])]
+
+
 def _span_ops(span: "Span") -> list[int]:
-    return list(_passage_info(span).get("ops", {}).get(span.label_, []))
+    links = _passage_info(span).get("op_links", {}).get(span.label_)
+    if links is None:  # a Doc annotated before op_links existed
+        return list(_passage_info(span).get("ops", {}).get(span.label_, []))
+    return [int(link["op"]) for link in links]
+
+
+def _span_primary_op(span: "Span") -> int | None:
+    ops = _span_ops(span)
+    return ops[0] if ops else None
 
 
 def _span_passage_id(span: "Span") -> str | None:
@@ -62,6 +78,8 @@ def register_extensions() -> None:
     Span.set_extension("tipnlp_passage", default=None, force=True)
     Span.set_extension("tipnlp_score", getter=_span_score, force=True)
     Span.set_extension("tipnlp_ops", getter=_span_ops, force=True)
+    Span.set_extension("tipnlp_primary_op", getter=_span_primary_op, force=True)
+    Span.set_extension("tipnlp_op_links", getter=_span_op_links, force=True)
     Span.set_extension("tipnlp_passage_id", getter=_span_passage_id, force=True)
 
 
@@ -129,10 +147,13 @@ class ThemeTaggerComponent:
             span = doc.char_span(pred.start, pred.end, alignment_mode="expand")
             if span is None:  # only whitespace between tokens: nothing to point at
                 continue
-            info = span._.tipnlp_passage or {"passage_id": pred.passage_id, "scores": {}, "ops": {}}
+            info = span._.tipnlp_passage or {"passage_id": pred.passage_id, "scores": {}, "op_links": {}}
             for theme in kept:
                 info["scores"][theme.id] = round(float(theme.score), 4)
-                info["ops"][theme.id] = [o.op for o in pred.ops if theme.id in o.themes]
+                info["op_links"][theme.id] = [
+                    {"op": o.op, "score": round(float(o.score), 4), "primary": k == 0}
+                    for k, o in enumerate(pred.theme_ops(theme))
+                ]
                 spans.append(doc.char_span(pred.start, pred.end, label=theme.id, alignment_mode="expand"))
                 for ev in theme.evidence:
                     ev_span = doc.char_span(ev.start, ev.end, label=theme.id, alignment_mode="expand")

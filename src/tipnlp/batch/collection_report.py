@@ -3,6 +3,10 @@
 Everything is read from the JSONL results (streamed, so large collections fit in memory: per
 document only its few top passages are kept). The HTML page has no external assets: the heat map
 is a table shaded with inline styles, so it opens from disk or an e-mail attachment alike.
+
+OP coverage counts an OP's *primary* uses (it is the primary OP of a theme tag: what the passage
+does) apart from its *secondary* ones (a confident runner-up of some tag, never primary there), so a
+document is counted once per OP: as primary if any of its passages uses it as primary.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from tipnlp.batch.writer import DOCUMENTS_FILE, PASSAGES_FILE, iter_records, write_atomic
 from tipnlp.errors import InputNotFound
+from tipnlp.op_output import op_roles, ops_label, theme_ops
 
 _ANCHOR_BAD = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -30,10 +35,16 @@ class Collection:
     documents: list[dict[str, Any]]
     themes: list[str]
     theme_labels: dict[str, str]
+    #: documents / passages with the OP as a primary OP
     op_docs: Counter
     op_passages: Counter
     op_info: dict[int, tuple[str, tuple[str, ...]]]
     top: dict[str, list[tuple[float, int, dict[str, Any]]]] = field(default_factory=dict)
+    #: documents / passages with the OP only as a secondary OP
+    op_docs_secondary: Counter = field(default_factory=Counter)
+    op_passages_secondary: Counter = field(default_factory=Counter)
+    op_summary: dict[int, str] = field(default_factory=dict)
+    doc_primary_ops: dict[str, set[int]] = field(default_factory=dict)
     #: Inputs of the run not recorded yet (an interrupted run); shown at the top of the page.
     remaining: int = 0
 
@@ -65,13 +76,15 @@ def load_collection(results: str | Path, top: int = 5) -> Collection:
                 labels[tid] = taxonomy.theme(tid).label if tid in taxonomy else tid
                 if tid not in themes:
                     themes.append(tid)
-    op_docs: Counter = Counter()
-    for record in documents:
-        op_docs.update(set(record.get("ops_covered") or []))
     op_passages: Counter = Counter()
+    op_passages_secondary: Counter = Counter()
+    doc_primary: dict[str, set[int]] = defaultdict(set)  # for records written before primary_ops (1.0)
     best: dict[str, list[tuple[float, int, dict[str, Any]]]] = defaultdict(list)
     for n, passage in enumerate(iter_records(results / PASSAGES_FILE)):
-        op_passages.update({o.get("op") for o in passage.get("ops") or []})
+        primary, secondary = op_roles(passage)
+        op_passages.update(primary)
+        op_passages_secondary.update(secondary)
+        doc_primary[str(passage.get("doc_id"))] |= primary
         scores = [float(t.get("score") or 0.0) for t in passage.get("themes") or []]
         if not scores or top <= 0:
             continue
@@ -82,9 +95,50 @@ def load_collection(results: str | Path, top: int = 5) -> Collection:
             heapq.heappush(heap, item)
         elif item[:2] > heap[0][:2]:
             heapq.heapreplace(heap, item)
+    op_docs: Counter = Counter()
+    op_docs_secondary: Counter = Counter()
+    primaries: dict[str, set[int]] = {}
+    for record in documents:
+        primary = primaries[str(record.get("doc_id"))] = document_primary_ops(record, doc_primary)
+        op_docs.update(primary)
+        op_docs_secondary.update(set(record.get("ops_covered") or []) - primary)
     op_info = {op.number: (op.verb, tuple(op.themes)) for op in taxonomy.ops}
     ranked = {doc: sorted(items, key=lambda x: (-x[0], -x[1])) for doc, items in best.items()}
-    return Collection(documents, themes, labels, op_docs, op_passages, op_info, ranked)
+    return Collection(documents, themes, labels, op_docs, op_passages, op_info, ranked,
+                      op_docs_secondary=op_docs_secondary, op_passages_secondary=op_passages_secondary,
+                      op_summary={op.number: op.summary for op in taxonomy.ops}, doc_primary_ops=primaries)
+
+
+def document_primary_ops(record: dict[str, Any], from_passages: dict[str, set[int]] | None = None) -> set[int]:
+    """A document record's primary OPs; a 1.0 record has none stored, they come from its passages."""
+    if "primary_ops" in record:
+        return set(record.get("primary_ops") or [])
+    return set((from_passages or {}).get(str(record.get("doc_id")), set()))
+
+
+COVERAGE_FIELDS = ["op", "verb", "themes", "primary_documents", "primary_passages", "secondary_documents",
+                   "secondary_passages"]
+
+
+def op_coverage_rows(collection: Collection, addressed_only: bool = False) -> list[dict[str, Any]]:
+    """Per OP (in number order): documents and passages using it as primary, and only as secondary."""
+    ops = set(collection.op_info) | set(collection.op_docs) | set(collection.op_passages)
+    ops |= set(collection.op_docs_secondary) | set(collection.op_passages_secondary)
+    rows = []
+    for op in sorted(o for o in ops if o is not None):
+        verb, themes = collection.op_info.get(op, ("", ()))
+        row = {
+            "op": op, "verb": verb, "themes": list(themes), "summary": collection.op_summary.get(op, ""),
+            "primary_documents": collection.op_docs.get(op, 0),
+            "primary_passages": collection.op_passages.get(op, 0),
+            "secondary_documents": collection.op_docs_secondary.get(op, 0),
+            "secondary_passages": collection.op_passages_secondary.get(op, 0),
+        }
+        if addressed_only and not (row["primary_passages"] or row["secondary_passages"]
+                                   or row["primary_documents"] or row["secondary_documents"]):
+            continue
+        rows.append(row)
+    return rows
 
 
 def _predicted_themes(results: Path, documents: list[dict[str, Any]]) -> list[str]:
@@ -116,17 +170,12 @@ def matrix_csv(collection: Collection) -> str:
 
 
 def ops_coverage_csv(collection: Collection) -> str:
-    """``op, verb, themes, documents, passages``: how many documents and passages link to each OP."""
+    """One row per OP (``COVERAGE_FIELDS``): documents and passages with it as primary, and as secondary."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["op", "verb", "themes", "documents", "passages"])
-    ops = sorted(set(collection.op_info) | set(collection.op_docs) | set(collection.op_passages),
-                 key=lambda x: (x is None, x))
-    for op in ops:
-        if op is None:
-            continue
-        verb, themes = collection.op_info.get(op, ("", ()))
-        writer.writerow([op, verb, ";".join(themes), collection.op_docs.get(op, 0), collection.op_passages.get(op, 0)])
+    writer.writerow(COVERAGE_FIELDS)
+    for row in op_coverage_rows(collection):
+        writer.writerow([";".join(row[k]) if k == "themes" else row[k] for k in COVERAGE_FIELDS])
     return buf.getvalue()
 
 
@@ -207,14 +256,18 @@ def render_html(collection: Collection, title: str = "tipnlp collection report")
             w(f"<td class='c'{_shade(c, peak)} title='{esc(doc_id)} / {esc(t)}: {c}'>{c or ''}</td>")
         w("</tr>\n")
     w("</tbody></table>\n")
-    w("<h2 id='ops'>Operative paragraphs covered</h2>\n<table><thead><tr><th>OP</th><th>verb</th>"
-      "<th>documents</th><th>passages</th><th></th></tr></thead><tbody>\n")
+    w("<h2 id='ops'>Operative paragraphs covered</h2>\n<p class='muted'>Primary: the OP is the most probable "
+      "OP of a theme tag. Secondary: a confident runner-up only (a document or passage counts once per OP, as "
+      "primary if it is primary anywhere in it).</p>\n<table><thead><tr><th>OP</th><th>verb</th>"
+      "<th>documents (primary)</th><th>passages (primary)</th><th>documents (secondary)</th>"
+      "<th>passages (secondary)</th><th></th></tr></thead><tbody>\n")
     op_peak = max(collection.op_docs.values(), default=0)
-    for op in sorted(o for o in set(collection.op_info) | set(collection.op_docs) if o is not None):
-        verb, _ = collection.op_info.get(op, ("", ()))
-        n_docs = collection.op_docs.get(op, 0)
+    for row in op_coverage_rows(collection):
+        n_docs = row["primary_documents"]
         width = 0 if not op_peak else round(160 * n_docs / op_peak)
-        w(f"<tr><td>{op}</td><td>{esc(verb)}</td><td>{n_docs}</td><td>{collection.op_passages.get(op, 0)}</td>"
+        w(f"<tr class='op-row' data-op='{row['op']}'><td>{row['op']}</td>"
+          f"<td title='{esc(row['summary'])}'>{esc(row['verb'])}</td><td>{n_docs}</td><td>{row['primary_passages']}</td>"
+          f"<td>{row['secondary_documents']}</td><td>{row['secondary_passages']}</td>"
           f"<td><span class='bar' style='width:{width}px'></span></td></tr>\n")
     w("</tbody></table>\n<h2 id='documents'>Documents</h2>\n")
     for record, anchor in zip(docs, anchors):
@@ -228,7 +281,8 @@ def render_html(collection: Collection, title: str = "tipnlp collection report")
             w(esc(source))
         w(f"<br><span class='muted'>{int(record.get('pages') or 0)} page(s), {int(record.get('n_passages') or 0)} "
           f"passages, {int(record.get('n_tagged') or 0)} tagged; OPs covered: "
-          f"{esc(', '.join(map(str, record.get('ops_covered') or [])) or 'none')}</span></p>\n")
+          f"{esc(', '.join(map(str, record.get('ops_covered') or [])) or 'none')}; primary OPs: "
+          f"{esc(', '.join(map(str, sorted(collection.doc_primary_ops.get(doc_id, ())))) or 'none')}</span></p>\n")
         error = record.get("error")
         if error:
             code = error.get("code") if isinstance(error, dict) else "error"
@@ -246,7 +300,8 @@ def render_html(collection: Collection, title: str = "tipnlp collection report")
             page = p.get("page")
             page_label = "" if page is None else (f"p. {page}" if p.get("page_end") in (None, page)
                                                   else f"pp. {page}-{p.get('page_end')}")
-            tags = "".join(f"<span class='tag'>{esc(str(t.get('id')))} {float(t.get('score') or 0):.2f}</span>"
+            tags = "".join(f"<span class='tag'>{esc(str(t.get('id')))} {float(t.get('score') or 0):.2f}"
+                           f"{' → OP ' + esc(ops_label(theme_ops(p, t), ', ')) if theme_ops(p, t) else ''}</span>"
                            for t in p.get("themes") or [])
             ops = ", ".join(str(o.get("op")) for o in p.get("ops") or [])
             text = " ".join(str(p.get("text") or "").split())

@@ -2,7 +2,8 @@
 
 Parquet keeps the nested structure with an explicit schema (themes with evidence, OP links), so
 the column types do not depend on which documents happen to come first. CSV is flat: one row per
-(passage, theme) like ``tipnlp classify --format csv``, and one row per document.
+(passage, theme) like ``tipnlp classify --format csv`` (its OPs with the primary marked, ``35*;36``,
+and the primary OP in its own column), and one row per document.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from tipnlp.batch.writer import DOCUMENTS_FILE, PASSAGES_FILE, iter_records
+from tipnlp.op_output import ops_label, theme_ops
 
 PASSAGE_CSV_FIELDS = [
     "source", "doc_id", "passage_id", "page", "page_end", "start", "end", "heading", "theme", "score", "ops",
-    "evidence", "text",
+    "primary_op", "evidence", "text",
 ]
 DOCUMENT_CSV_FIELDS = [
     "source", "doc_id", "sha256", "format", "pages", "n_passages", "n_tagged", "passages_written", "model",
-    "themes", "theme_passages", "ops_covered", "error_code", "error_message", "seconds",
+    "themes", "theme_passages", "ops_covered", "primary_ops", "error_code", "error_message", "seconds",
 ]
 _BATCH_ROWS = 4096
 
@@ -30,8 +32,10 @@ def _passage_schema():
     import pyarrow as pa
 
     evidence = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("source", pa.string())])
-    theme = pa.struct([("id", pa.string()), ("score", pa.float64()), ("evidence", pa.list_(evidence))])
-    op = pa.struct([("op", pa.int64()), ("score", pa.float64()), ("themes", pa.list_(pa.string()))])
+    op = pa.struct([("op", pa.int64()), ("score", pa.float64()), ("themes", pa.list_(pa.string())),
+                    ("primary", pa.bool_())])
+    theme = pa.struct([("id", pa.string()), ("score", pa.float64()), ("evidence", pa.list_(evidence)),
+                       ("ops", pa.list_(op))])
     return pa.schema([
         ("source", pa.string()), ("doc_id", pa.string()), ("passage_id", pa.string()),
         ("page", pa.int64()), ("page_end", pa.int64()), ("start", pa.int64()), ("end", pa.int64()),
@@ -51,7 +55,7 @@ def _document_schema():
         ("pages", pa.int64()), ("n_passages", pa.int64()), ("n_tagged", pa.int64()),
         ("passages_written", pa.int64()), ("model", pa.string()),
         ("themes", pa.list_(theme)), ("ops_covered", pa.list_(pa.int64())),
-        ("error_code", pa.string()), ("error_message", pa.string()), ("seconds", pa.float64()),
+        ("primary_ops", pa.list_(pa.int64())), ("error_code", pa.string()), ("error_message", pa.string()), ("seconds", pa.float64()),
         ("metadata", pa.string()), ("schema_version", pa.string()),
     ])
 
@@ -67,7 +71,7 @@ def _document_row(record: dict[str, Any]) -> dict[str, Any]:
     code, message = _error(record)
     row = {name: record.get(name) for name in (
         "source", "doc_id", "sha256", "format", "pages", "n_passages", "n_tagged", "passages_written", "model",
-        "ops_covered", "seconds", "schema_version",
+        "ops_covered", "primary_ops", "seconds", "schema_version",
     )}
     row["themes"] = [
         {k: t.get(k) for k in ("id", "passages", "max_score", "evidence_score")} for t in record.get("themes") or []
@@ -110,13 +114,15 @@ def _passage_csv_rows(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, A
         base["text"] = " ".join(str(p.get("text") or "").split())
         themes = p.get("themes") or []
         if not themes:
-            yield dict(base, theme="", score="", ops="", evidence="")
+            yield dict(base, theme="", score="", ops="", primary_op="", evidence="")
         for t in themes:
+            links = theme_ops(p, t)
             yield dict(
                 base,
                 theme=t.get("id"),
                 score=t.get("score"),
-                ops=";".join(str(o.get("op")) for o in p.get("ops") or [] if t.get("id") in (o.get("themes") or [])),
+                ops=ops_label(links),
+                primary_op=links[0]["op"] if links else "",
                 evidence=" | ".join(str(e.get("text", "")) for e in t.get("evidence") or []),
             )
 
@@ -128,6 +134,7 @@ def _document_csv_rows(records: Iterable[dict[str, Any]]) -> Iterator[dict[str, 
         row["themes"] = ";".join(str(t.get("id")) for t in themes)
         row["theme_passages"] = ";".join(f"{t.get('id')}:{t.get('passages')}" for t in themes)
         row["ops_covered"] = ";".join(str(op) for op in record.get("ops_covered") or [])
+        row["primary_ops"] = ";".join(str(op) for op in record.get("primary_ops") or [])
         yield {k: row.get(k) for k in DOCUMENT_CSV_FIELDS}
 
 

@@ -150,6 +150,7 @@ def error_result(task: BatchTask, code: str, message: str, model: str, seconds: 
         "model": model,
         "themes": [],
         "ops_covered": [],
+        "primary_ops": [],
         "metadata": {},
         "error": {"code": code, "message": message},
         "format": None,

@@ -242,10 +242,14 @@ def ops(
     number: Optional[int] = typer.Argument(None, min=1, max=50, metavar="[N]", help="Operative paragraph number (1-50); all when omitted."),
     format: Optional[ListFormat] = typer.Option(None, "--format", "-f", help="table, tsv or json (default: table on a terminal, tsv when piped or redirected)."),
     json_out: bool = typer.Option(False, "--json", help="Same as --format json."),
+    coverage: Optional[Path] = typer.Option(None, "--coverage", metavar="RESULTS", help="Instead, show which OPs the collection in this `tipnlp batch` results folder addresses: documents and passages with the OP as primary, and as secondary only."),
 ) -> None:
     """Show the operative paragraphs of resolution 71/167 (opening verb, a paraphrase) and their themes."""
     import json
 
+    if coverage is not None:
+        _ops_coverage(coverage, number, _list_format(format, json_out))
+        return
     from tipnlp.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
@@ -274,6 +278,48 @@ def ops(
     for o in chosen:
         table.add_row(str(o.number), f"{o.verb} …", o.summary, ", ".join(o.themes))
     console().print(table)
+
+
+_COVERAGE_COLUMNS = ("op", "verb", "themes", "primary_documents", "primary_passages", "secondary_documents",
+                     "secondary_passages")
+
+
+def _ops_coverage(results: Path, number: Optional[int], fmt: ListFormat) -> None:
+    """``ops --coverage``: the OPs a batch results folder addresses (all OPs of ``number`` alone)."""
+    import json
+
+    from tipnlp.batch.collection_report import load_collection, op_coverage_rows
+
+    collection = load_collection(results, top=0)
+    rows = op_coverage_rows(collection, addressed_only=number is None)
+    if number is not None:
+        rows = [r for r in rows if r["op"] == number]
+    n_docs = sum(1 for d in collection.documents if not d.get("error"))
+    if fmt == ListFormat.json:
+        print(json.dumps({"results": str(results), "documents": n_docs, "ops": rows}, ensure_ascii=False, indent=2))
+        return
+    if fmt == ListFormat.tsv:
+        print(_tsv(_COVERAGE_COLUMNS))
+        for r in rows:
+            print(_tsv(",".join(r[c]) if c == "themes" else r[c] for c in _COVERAGE_COLUMNS))
+        return
+    from rich.table import Table
+
+    from tipnlp._console import console
+
+    table = Table(title=f"OPs addressed by {results} ({n_docs} tagged documents; primary = the most probable "
+                  "OP of a theme tag, secondary = a confident runner-up only)", title_justify="left")
+    table.add_column("OP", no_wrap=True)
+    table.add_column("opens with", overflow="fold")
+    for col in ("docs primary", "passages primary", "docs secondary", "passages secondary"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("themes", overflow="fold")
+    for r in rows:
+        table.add_row(str(r["op"]), f"{r['verb']} …", str(r["primary_documents"]), str(r["primary_passages"]),
+                      str(r["secondary_documents"]), str(r["secondary_passages"]), ", ".join(r["themes"]))
+    console().print(table)
+    if not rows:
+        console().print("No operative paragraph is addressed.")
 
 
 @app.command()
