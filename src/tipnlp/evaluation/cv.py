@@ -178,7 +178,7 @@ def inner_thresholds(
 ) -> tuple[dict[str, float], np.ndarray]:
     """Thresholds from out-of-fold scores of an inner grouped split of the training data."""
     from tipnlp.evaluation.metrics import label_matrix
-    from tipnlp.training import tune_thresholds
+    from tipnlp.tuning import tune_thresholds
 
     y, _ = label_matrix([r["labels"] for r in train], themes)
     inner = assign_folds(groups, y, inner_k, seed)
@@ -198,7 +198,7 @@ def cross_validate(
 ) -> CVResult:
     """Retrain ``config``'s model on each fold's training documents, score the held-out documents."""
     from tipnlp.evaluation.metrics import label_matrix
-    from tipnlp.training import seed_everything
+    from tipnlp.tuning import seed_everything
 
     say = progress or (lambda msg: None)
     y, _ = label_matrix([r["labels"] for r in records], themes)
@@ -216,7 +216,7 @@ def cross_validate(
         own = getattr(model, "oof_proba_", None)
         if own is not None and inner_k >= 2 and np.isfinite(own[: len(train)]).all():
             # the model's own calibration folds were grouped by document: tune on those scores
-            from tipnlp.training import tune_thresholds
+            from tipnlp.tuning import tune_thresholds
 
             ytr, _ = label_matrix([r["labels"] for r in train], themes)
             thresholds = tune_thresholds(ytr, own[: len(train)], themes, threshold_grid(config))
@@ -293,7 +293,7 @@ def run_cv(
     """Cross-validate one training config over the gold pool; an EvaluationResult with a protocol."""
     from tipnlp.evaluation.harness import evaluate
     from tipnlp.taxonomy import core_theme_ids
-    from tipnlp.training import load_config
+    from tipnlp.tuning import load_config
 
     config = load_config(config_path)
     themes = core_theme_ids()
