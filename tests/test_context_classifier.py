@@ -99,3 +99,31 @@ def test_save_and_load_give_identical_scores(fitted, tmp_path):
     model.save(tmp_path / "m")
     again = ContextSentenceClassifier.load(tmp_path / "m")
     assert np.allclose(model.predict_proba(texts), again.predict_proba(texts))
+
+
+def test_inference_without_scikit_learn_matches_the_training_features(fitted):
+    from tipnlp.classifiers.context import as_record
+
+    model, texts = fitted
+    records = [as_record(t) for t in texts]
+    sentences, owner, spans = model._split(records)
+    sent = model._sentence_proba(model.sentence_models_, model.sentence_vectorizer_.transform(sentences))
+    x = model._features(records, model._pool(sent, owner, len(records)), spans)
+    expected = np.asarray(x @ model.coef_.T) + model.intercept_[None, :]
+    _, margins, *_ = model._score(texts)
+    assert np.allclose(margins, expected, atol=1e-4)
+
+
+def test_a_saved_model_loads_and_scores_without_importing_scikit_learn(fitted, tmp_path):
+    import subprocess
+    import sys
+
+    model, texts = fitted
+    model.thresholds_ = {t: 0.5 for t in THEMES}
+    model.save(tmp_path / "m")
+    code = ("import sys; from tipnlp.classifiers.context import ContextSentenceClassifier as C; "
+            f"m = C.load({str(tmp_path / 'm')!r}); m.predict_proba(['A victim shall not be prosecuted.']); "
+            "m.evidence('A victim shall not be prosecuted.', 'non_punishment'); "
+            "print('sklearn' in sys.modules, 'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]

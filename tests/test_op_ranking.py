@@ -81,3 +81,22 @@ def test_save_and_load_give_the_same_ranking(tmp_path):
     a = ranker.rank(inputs[:5], [["supply_chains"]] * 5)
     b = again.rank(inputs[:5], [["supply_chains"]] * 5)
     assert [[op for op, _ in r["supply_chains"]] for r in a] == [[op for op, _ in r["supply_chains"]] for r in b]
+
+
+def test_inference_without_scikit_learn_matches_the_training_features():
+    inputs, gold = _gold()
+    ranker = OpRanker().fit(inputs, gold)
+    from tipnlp.op_ranking import _record
+
+    records = [_record(x) for x in inputs[:6]]
+    x, _ = ranker._features(records, "supply_chains")
+    classes, coef, intercept = ranker.models_["supply_chains"]
+    z = np.asarray(x @ coef.T) + intercept[None, :]
+    if z.shape[1] == 1:
+        z = np.hstack([-z / 2, z / 2])
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    ops, proba = ranker.predict_proba(inputs[:6], "supply_chains")
+    cols = [ops.index(int(c)) for c in classes]  # OPs never seen in training take a small share apart
+    seen = proba[:, cols] / proba[:, cols].sum(axis=1, keepdims=True)
+    assert np.allclose(seen, expected, atol=1e-4)

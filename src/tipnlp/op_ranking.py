@@ -24,7 +24,7 @@ import numpy as np
 
 from tipnlp.taxonomy import Taxonomy, load_taxonomy
 
-RANKER_FILE = "op_ranker.joblib"
+RANKER_FILE = "op_ranker"  # op_ranker.json (vocabularies) + op_ranker.npz (weights)
 PROFILES_FILE = "op_profiles.yaml"
 DOC_TYPES = ("law", "convention", "protocol", "un_resolution", "un_report", "gov_report", "ngo_report",
              "action_plan", "corporate_statement", "guidance", "other")
@@ -115,15 +115,7 @@ class OpRanker:
             if r["doc_type"] in DOC_TYPES:
                 onehot[i, DOC_TYPES.index(r["doc_type"])] = 1.0
         sims = self._profile_sims(x, theme) * self.profile_weight
-        cands = self.candidates(theme)
-        patterns = self.cues.get(theme, {})
-        cue = np.zeros((len(records), len(cands)), dtype=np.float32)
-        for i, r in enumerate(records):
-            text = r["heading"] + "\n" + r["text"]
-            for j, op in enumerate(cands):
-                pat = patterns.get(op)
-                if pat is not None:
-                    cue[i, j] = min(len(pat.findall(text)), 5) / 5.0
+        cue = self._cue_block(records, theme)
         blocks = [x, h, csr_matrix(onehot), csr_matrix(sims.astype(np.float32)), csr_matrix(cue * self.cue_weight)]
         return hstack(blocks, format="csr"), sims
 
@@ -146,7 +138,52 @@ class OpRanker:
             x, _ = self._features([records[i] for i in rows], theme)
             lr = LogisticRegression(C=self.C, max_iter=3000, random_state=self.random_state).fit(x, y)
             self.models_[theme] = (lr.classes_.astype(int), lr.coef_.astype(np.float32), lr.intercept_.astype(np.float64))
+        self._freeze()
         return self
+
+    # -- inference without scikit-learn ---------------------------------------------------------
+    def _freeze(self) -> None:
+        from tipnlp.classifiers.frozen import FrozenTfidf
+
+        self.frozen_ = {"text": FrozenTfidf.from_sklearn(self.vectorizer_),
+                        "heading": FrozenTfidf.from_sklearn(self.heading_vectorizer_)}
+        self._profile_matrices()
+
+    def _profile_matrices(self) -> None:
+        """Each theme's OP profiles as dense rows over the text vocabulary (for similarities)."""
+        self.profile_rows_ = {}
+        f = self.frozen_["text"]
+        for theme in self.profiles:
+            cands = self.candidates(theme)
+            rows = np.zeros((len(cands), f.size), dtype=np.float32)
+            for j, op in enumerate(cands):
+                idx, val = f.transform_one(self.profiles[theme].get(op, ""))
+                rows[j, idx] = val
+            self.profile_rows_[theme] = rows
+
+    def _frozen_parts(self, records: Sequence[dict[str, str]], theme: str):
+        """The same features as ``_features``, as separate dense blocks and per-text sparse rows."""
+        cands = self.candidates(theme)
+        texts = [r["text"] for r in records]
+        sims = (self.frozen_["text"].dot(texts, self.profile_rows_[theme]) if theme in self.profile_rows_
+                else np.zeros((len(records), len(cands))))
+        onehot = np.zeros((len(records), len(DOC_TYPES)))
+        for i, r in enumerate(records):
+            if r["doc_type"] in DOC_TYPES:
+                onehot[i, DOC_TYPES.index(r["doc_type"])] = 1.0
+        return texts, onehot, sims, self._cue_block(records, theme)
+
+    def _cue_block(self, records, theme) -> np.ndarray:
+        cands = self.candidates(theme)
+        patterns = self.cues.get(theme, {})
+        cue = np.zeros((len(records), len(cands)), dtype=np.float32)
+        for i, r in enumerate(records):
+            text = r["heading"] + "\n" + r["text"]
+            for j, op in enumerate(cands):
+                pat = patterns.get(op)
+                if pat is not None:
+                    cue[i, j] = min(len(pat.findall(text)), 5) / 5.0
+        return cue
 
     def predict_proba(self, inputs: Sequence[Any], theme: str) -> tuple[list[int], np.ndarray]:
         """The theme's OPs and an (n, n_ops) array of probabilities (rows sum to 1)."""
@@ -156,15 +193,23 @@ class OpRanker:
             return cands, np.zeros((len(records), len(cands)))
         if len(cands) == 1:
             return cands, np.ones((len(records), 1))
-        if not hasattr(self, "vectorizer_"):  # unfitted: the profiles alone define the vocabulary
+        if not hasattr(self, "frozen_"):  # unfitted: the profiles alone define the vocabulary
             self._vectorizers([], [], min_df=1)
-        x, sims = self._features(records, theme)
+            self._freeze()
+        texts, onehot, sims, cue = self._frozen_parts(records, theme)
         model = self.models_.get(theme)
         if model is None:  # profile similarity alone, sharpened
             z = sims * 10.0
         else:
             classes, coef, intercept = model
-            zc = np.asarray(x @ coef.T) + intercept[None, :]
+            v, h = self.frozen_["text"].size, self.frozen_["heading"].size
+            n = len(cands)
+            zc = (self.frozen_["text"].dot(texts, coef[:, :v])
+                  + self.frozen_["heading"].dot([r["heading"] for r in records], coef[:, v:v + h])
+                  + onehot @ coef[:, v + h:v + h + len(DOC_TYPES)].T
+                  + (sims * self.profile_weight) @ coef[:, v + h + len(DOC_TYPES):v + h + len(DOC_TYPES) + n].T
+                  + (cue * self.cue_weight) @ coef[:, v + h + len(DOC_TYPES) + n:].T
+                  + intercept[None, :])
             if zc.shape[1] == 1:  # binary model: one column for classes[1]
                 zc = np.hstack([-zc / 2, zc / 2])
             z = np.full((len(records), len(cands)), -1e3)
@@ -222,31 +267,40 @@ class OpRanker:
 
     # -- persistence ----------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        import joblib
+        import json
+
+        from tipnlp.classifiers.frozen import save_frozen
 
         _ = self.profiles
-        joblib.dump({"vectorizer": getattr(self, "vectorizer_", None),
-                     "heading_vectorizer": getattr(self, "heading_vectorizer_", None),
-                     "models": self.models_, "C": self.C, "profile_weight": self.profile_weight, "cue_weight": self.cue_weight,
-                     "secondary_threshold": self.secondary_threshold_, "profiles": self.profiles_text_},
-                    Path(path) / RANKER_FILE, compress=3)
+        arrays, themes = {}, {}
+        for theme, (classes, coef, intercept) in self.models_.items():
+            themes[theme] = len(themes)
+            arrays[f"classes_{themes[theme]}"] = classes
+            arrays[f"coef_{themes[theme]}"] = coef
+            arrays[f"intercept_{themes[theme]}"] = intercept
+        meta = {"C": self.C, "profile_weight": self.profile_weight, "cue_weight": self.cue_weight,
+                "secondary_threshold": self.secondary_threshold_, "themes": themes}
+        save_frozen(Path(path) / RANKER_FILE, getattr(self, "frozen_", {"text": None, "heading": None}), arrays, meta)
+        (Path(path) / PROFILES_FILE).write_text(self.profiles_text_ or "", encoding="utf-8")
+        json.dumps(meta)
 
     @classmethod
     def load(cls, path: str | Path | None, taxonomy: Taxonomy | None = None) -> "OpRanker":
         """From a model directory; without a saved ranker, the profile-only ranker."""
-        import joblib
+        from tipnlp.classifiers.frozen import load_frozen
 
-        file = Path(path) / RANKER_FILE if path else None
+        base = Path(path) / RANKER_FILE if path else None
         ranker = cls(taxonomy)
-        if file is None or not file.is_file():
+        if base is None or not base.with_suffix(".json").is_file():
             return ranker
-        state = joblib.load(file)
-        ranker.C, ranker.profile_weight = state["C"], state["profile_weight"]
-        ranker.cue_weight = state.get("cue_weight", 1.0)
-        ranker.secondary_threshold_ = state["secondary_threshold"]
-        ranker.profiles_text_ = state["profiles"]
-        if state["vectorizer"] is not None:
-            ranker.vectorizer_ = state["vectorizer"]
-            ranker.heading_vectorizer_ = state["heading_vectorizer"]
-        ranker.models_ = state["models"]
+        vecs, arrays, meta = load_frozen(base)
+        ranker.C, ranker.profile_weight, ranker.cue_weight = meta["C"], meta["profile_weight"], meta["cue_weight"]
+        ranker.secondary_threshold_ = meta["secondary_threshold"]
+        profiles = Path(path) / PROFILES_FILE
+        ranker.profiles_text_ = profiles.read_text(encoding="utf-8") if profiles.is_file() else None
+        ranker.models_ = {t: (arrays[f"classes_{i}"], arrays[f"coef_{i}"], arrays[f"intercept_{i}"])
+                          for t, i in meta["themes"].items()}
+        if vecs.get("text") is not None:
+            ranker.frozen_ = vecs
+            ranker._profile_matrices()
         return ranker

@@ -32,7 +32,7 @@ import numpy as np
 
 from tipnlp.classifiers.base import ThemeClassifier
 
-STATE_FILE = "context.joblib"
+STATE_FILE = "context"  # context.json (vocabularies) + context.npz (weights)
 CONDITIONS_FILE = "conditions.yaml"
 DOC_TYPES = ("law", "convention", "protocol", "un_resolution", "un_report", "gov_report", "ngo_report",
              "action_plan", "corporate_statement", "guidance", "other")
@@ -328,7 +328,54 @@ class ContextSentenceClassifier(ThemeClassifier):
             oof_out=self.oof_proba_,
         )
         self.n_features_in_ = x.shape[1]
+        self._freeze()
         return self
+
+    # -- inference without scikit-learn ---------------------------------------------------------
+    def _freeze(self) -> None:
+        """Vocabularies, idf weights and coefficients as plain arrays (see tipnlp.classifiers.frozen)."""
+        from tipnlp.classifiers.frozen import FrozenTfidf
+
+        self.frozen_ = {"word": FrozenTfidf.from_sklearn(self.word_vectorizer_)}
+        blocks = [("word", self.frozen_["word"].size)]
+        if self.char_ngrams:
+            self.frozen_["char"] = FrozenTfidf.from_sklearn(self.char_vectorizer_)
+            blocks.append(("char", self.frozen_["char"].size))
+        if self.use_heading:
+            self.frozen_["heading"] = FrozenTfidf.from_sklearn(self.heading_vectorizer_)
+            blocks.append(("heading", self.frozen_["heading"].size))
+        blocks.append(("dense", self.coef_.shape[1] - sum(n for _, n in blocks)))
+        self.blocks_ = blocks
+        if self.use_sentences:
+            self.frozen_["sentence"] = FrozenTfidf.from_sklearn(self.sentence_vectorizer_)
+            d = self.frozen_["sentence"].size
+            coef = np.zeros((len(self.themes), d), dtype=np.float32)
+            intercept = np.full(len(self.themes), -30.0)
+            for j, m in enumerate(self.sentence_models_):
+                if m is not None:
+                    coef[j] = m.coef_[0]
+                    intercept[j] = m.intercept_[0]
+            self.sentence_coef_, self.sentence_intercept_ = coef, intercept
+
+    def _sentence_scores_frozen(self, sentences: Sequence[str]) -> np.ndarray:
+        z = self.frozen_["sentence"].dot(sentences, self.sentence_coef_) + self.sentence_intercept_[None, :]
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def _dense(self, records, pool, spans_all) -> np.ndarray:
+        dense = []
+        if self.use_doc_type:
+            onehot = np.zeros((len(records), len(DOC_TYPES)), dtype=np.float32)
+            for i, r in enumerate(records):
+                if r["doc_type"] in DOC_TYPES:
+                    onehot[i, DOC_TYPES.index(r["doc_type"])] = 1.0
+            dense.append(onehot)
+        if self.use_conditions:
+            dense.append(self._condition_block(records, spans_all))
+        if self.use_sentences and pool is not None:
+            dense.append(pool.astype(np.float32))
+        if not dense:
+            return np.zeros((len(records), 0))
+        return np.hstack(dense) * self.dense_weight
 
     def _score(self, inputs: Sequence[Any]):
         records = [as_record(x) for x in inputs]
@@ -336,10 +383,18 @@ class ContextSentenceClassifier(ThemeClassifier):
         sent_proba = None
         pool = None
         if self.use_sentences:
-            sent_proba = self._sentence_proba(self.sentence_models_, self.sentence_vectorizer_.transform(sentences))
+            sent_proba = self._sentence_scores_frozen(sentences)
             pool = self._pool(sent_proba, owner, len(records))
-        x = self._features(records, pool, spans_all)
-        margins = np.asarray(x @ self.coef_.T) + self.intercept_[None, :]
+        margins = np.tile(self.intercept_[None, :], (len(records), 1)).astype(np.float64)
+        col = 0
+        for name, n in self.blocks_:
+            w = self.coef_[:, col:col + n]
+            if name == "dense":
+                margins += self._dense(records, pool, spans_all) @ w.T
+            else:
+                texts = [r["heading"] for r in records] if name == "heading" else [r["text"] for r in records]
+                margins += self.frozen_[name].dot(texts, w)
+            col += n
         return records, margins, sent_proba, owner, spans_all
 
     def predict_proba(self, inputs: Sequence[Any]) -> np.ndarray:
@@ -355,8 +410,7 @@ class ContextSentenceClassifier(ThemeClassifier):
         spans = sentence_spans(text)
         if not self.use_sentences:
             return spans, np.zeros((len(spans), len(self.themes)))
-        x = self.sentence_vectorizer_.transform([text[s:e] for s, e in spans])
-        return spans, self._sentence_proba(self.sentence_models_, x)
+        return spans, self._sentence_scores_frozen([text[s:e] for s, e in spans])
 
     # -- evidence -------------------------------------------------------------------------------
     def evidence(self, text: str, theme: str, limit: int = 3) -> list[tuple[int, int, str]]:
@@ -386,32 +440,23 @@ class ContextSentenceClassifier(ThemeClassifier):
 
     # -- persistence ----------------------------------------------------------------------------
     def _save_state(self, path: Path) -> None:
-        import joblib
+        from tipnlp.classifiers.frozen import save_frozen
 
         _ = self.conditions  # make sure the condition text is known
-        state = {
-            "word_vectorizer": self.word_vectorizer_,
-            "heading_vectorizer": getattr(self, "heading_vectorizer_", None),
-            "char_vectorizer": getattr(self, "char_vectorizer_", None),
-            "sentence_vectorizer": getattr(self, "sentence_vectorizer_", None),
-            "sentence_models": getattr(self, "sentence_models_", None),
-            "coef": self.coef_.astype(np.float32), "intercept": self.intercept_, "platt": self.platt_,
-        }
-        joblib.dump(state, path / STATE_FILE, compress=3)
+        arrays = {"coef": self.coef_.astype(np.float32), "intercept": self.intercept_, "platt": self.platt_}
+        if self.use_sentences:
+            arrays.update(sentence_coef=self.sentence_coef_, sentence_intercept=self.sentence_intercept_)
+        save_frozen(path / STATE_FILE, self.frozen_, arrays, {"blocks": self.blocks_})
         (path / CONDITIONS_FILE).write_text(self.conditions_text_, encoding="utf-8")
 
     def _load_state(self, path: Path) -> None:
-        import joblib
+        from tipnlp.classifiers.frozen import load_frozen
 
-        state = joblib.load(path / STATE_FILE)
-        self.word_vectorizer_ = state["word_vectorizer"]
-        self.heading_vectorizer_ = state["heading_vectorizer"]
-        self.char_vectorizer_ = state.get("char_vectorizer")
-        self.sentence_vectorizer_ = state["sentence_vectorizer"]
-        self.sentence_models_ = state["sentence_models"]
-        self.coef_ = state["coef"]
-        self.intercept_ = state["intercept"]
-        self.platt_ = state["platt"]
+        self.frozen_, arrays, meta = load_frozen(path / STATE_FILE)
+        self.blocks_ = [tuple(b) for b in meta["blocks"]]
+        self.coef_, self.intercept_, self.platt_ = arrays["coef"], arrays["intercept"], arrays["platt"]
+        if self.use_sentences:
+            self.sentence_coef_, self.sentence_intercept_ = arrays["sentence_coef"], arrays["sentence_intercept"]
         self.n_features_in_ = self.coef_.shape[1]
         self.conditions_text_ = (path / CONDITIONS_FILE).read_text(encoding="utf-8")
         self._conditions = None
