@@ -196,6 +196,8 @@ def evaluate_command(
                                help="With --cv: add the config's seed passages to each fold's training data."),
     inner: int = typer.Option(3, "--inner", min=0, metavar="K",
                               help="With --cv: inner grouped folds that tune thresholds (0: fixed 0.5)."),
+    ops: bool = typer.Option(False, "--ops", help="With --cv: evaluate the OP ranker against the OP gold "
+                                                  "(top-1, MRR per theme, with two baselines) instead of themes."),
 ) -> None:
     """Score models or prediction files against gold passages; print a summary, write a report.
 
@@ -208,6 +210,11 @@ def evaluate_command(
     from tipnlp.evaluation.metrics import default_themes
     from tipnlp.evaluation.report import slugify, write_comparison, write_report
 
+    if cv is not None and ops:
+        _cross_validate_ops(cv, config, report, seed)
+        return
+    if ops:
+        raise typer.BadParameter("--ops needs --cv K", param_hint="--ops")
     if cv is not None:
         _cross_validate(cv, config or [], seeds, inner, report, bootstrap, seed)
         return
@@ -320,3 +327,27 @@ def _evaluate_sealed(model: Optional[list[str]], bootstrap: int, seed: int, batc
     for name in names:
         line = evaluate_sealed(name, n_resamples=bootstrap, seed=seed, batch_size=batch_size)
         print(line)
+
+
+def _cross_validate_ops(k: int, configs: Optional[list[Path]], report: Path | None, seed: int) -> None:
+    import json
+
+    from tipnlp.evaluation.cv import gold_pool
+    from tipnlp.evaluation.op_eval import cross_validate_ops, render_op_report
+    from tipnlp.evaluation.io import atomic_write_text
+    from tipnlp.tuning import load_config
+
+    params: dict[str, Any] = {}
+    cfg_path = (configs or [None])[0] or _default_config()
+    params = dict(load_config(cfg_path).get("op_ranker") or {})
+    params.pop("secondary_threshold", None)
+    records, groups = gold_pool()
+    result = cross_validate_ops(records, groups, k, seed=seed, ranker_params=params,
+                                progress=lambda m: print(m, file=sys.stderr))
+    text = render_op_report(result)
+    if report is not None:
+        report.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(report / "report.md", text)
+        atomic_write_text(report / "metrics.json", json.dumps(result, indent=1, sort_keys=True) + "\n")
+        print(f"report written to {report}/report.md", file=sys.stderr)
+    print(text)

@@ -21,8 +21,8 @@ LEDGER_HEADER = (
     "One line per run of `tipnlp evaluate --split sealed` (aggregate figures only). The sealed split is "
     "described in `corpora/README.md`; it is evaluated once per candidate default model.\n\n"
     "| date (UTC) | commit | model | passages / documents | macro F1 [95% CI] | micro F1 | per-theme F1 "
-    "(demand, non-punishment, training, supply chains, organ) | document macro F1 |\n"
-    "|---|---|---|---|---|---|---|---|\n"
+    "(demand, non-punishment, training, supply chains, organ) | document macro F1 | OP top-1 (pairs) |\n"
+    "|---|---|---|---|---|---|---|---|---|\n"
 )
 
 
@@ -41,13 +41,15 @@ def _f(x: Any) -> str:
     return "–" if x is None else f"{x:.3f}"
 
 
-def ledger_line(metrics: dict[str, Any], commit: str, when: str | None = None) -> str:
+def ledger_line(metrics: dict[str, Any], commit: str, when: str | None = None,
+                op: dict[str, Any] | None = None) -> str:
     ci = (metrics.get("ci") or {}).get("macro_f1")
     per = ", ".join(_f(metrics["per_theme"][t]["f1"]) for t in metrics["themes"])
     when = when or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
     macro = _f(metrics["macro_f1"]) + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
     return (f"| {when} | {commit} | {metrics['model']} | {metrics['n_passages']} / {metrics['n_documents']} | "
-            f"{macro} | {_f(metrics['micro_f1'])} | {per} | {_f(metrics['document_level']['macro_f1'])} |")
+            f"{macro} | {_f(metrics['micro_f1'])} | {per} | {_f(metrics['document_level']['macro_f1'])} | "
+            + (f"{_f(op.get('top1'))} ({op.get('pairs')})" if op else "–") + " |")
 
 
 def append_ledger(line: str, path: Path = LEDGER) -> None:
@@ -70,6 +72,36 @@ def evaluate_sealed(model_spec: str | None = None, *, n_resamples: int = 1000, s
     name = model_spec or model_name_of(model)
     result = evaluate_model(records, model, model_name=name, batch_size=batch_size, n_resamples=n_resamples,
                             seed=seed, return_result=True)
-    line = ledger_line(result.metrics, _commit())
+    op = _sealed_ops(model_spec, records)
+    line = ledger_line(result.metrics, _commit(), op=op)
     append_ledger(line, ledger)
     return line
+
+
+def _sealed_ops(model_spec: str | None, records) -> dict[str, Any] | None:
+    """Top-1 of the model's OP ranker on the sealed (passage, gold theme) pairs with an OP annotation."""
+    import json
+
+    from tipnlp.classifiers import resolve_model_path
+    from tipnlp.corpus import REPO_ROOT
+    from tipnlp.op_ranking import OpRanker
+    from tipnlp.records import passage_id
+
+    path = REPO_ROOT / "corpora" / "sealed" / "ops.jsonl"
+    if not path.is_file():
+        return None
+    gold = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            o = json.loads(line)
+            gold[(passage_id(o["doc_id"], o["start"], o["end"]), o["theme"])] = int(o["primary"])
+    ranker = OpRanker.load(resolve_model_path(model_spec))
+    by_id = {r.id: r for r in records}
+    pairs = [(by_id[pid], theme, op) for (pid, theme), op in gold.items() if pid in by_id]
+    if not pairs:
+        return None
+    ranked = ranker.rank([{"text": r.text, "heading": (r.meta or {}).get("heading", ""),
+                           "doc_type": (r.meta or {}).get("doc_type", "")} for r, _, _ in pairs],
+                         [[t] for _, t, _ in pairs])
+    hits = [rk[t][0][0] == op for rk, (_, t, op) in zip(ranked, pairs)]
+    return {"pairs": len(pairs), "top1": sum(hits) / len(hits)}
