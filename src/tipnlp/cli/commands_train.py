@@ -17,7 +17,10 @@ def train(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Model directory (default: models/<name>)."),
     corpus_dir: Optional[Path] = typer.Option(None, "--corpus-dir", help="Corpus folder (default: ../shared/corpora)."),
 ) -> None:
-    """Fit on the train split, tune per-theme thresholds on dev, save the model with its card."""
+    """Train a model from its config and save it with its OP ranker and model card.
+
+    Configs with `data: {train: all}` fit on every non-sealed gold passage and take thresholds from
+    out-of-fold scores; older configs fit on train and tune on dev."""
     import json
 
     from rich.console import Console
@@ -33,5 +36,9 @@ def train(
 
         path, meta = train_from_config(config, output=out, corpus_dir=corpus_dir, progress=progress)
     write_model_card(path)
-    dev = meta["dev"]
-    print(json.dumps({"model": str(path), "dev_macro_f1": dev["macro_f1"], "dev_per_theme_f1": dev["per_theme_f1"]}, indent=2))
+    summary = {"model": str(path)}
+    if "dev" in meta:
+        summary.update(dev_macro_f1=meta["dev"]["macro_f1"], dev_per_theme_f1=meta["dev"]["per_theme_f1"])
+    else:
+        summary.update(gold_passages=meta["train"]["gold_passages"], thresholds_from=meta["thresholds_from"])
+    print(json.dumps(summary, indent=2))
