@@ -75,18 +75,55 @@ class FrozenTfidf:
                 out.append(" ".join(tokens[i:i + n]))
         return out
 
+    def _char_word(self, w: str) -> np.ndarray:
+        """Vocabulary indices of one word's char_wb n-grams (cached: words repeat, n-grams per word do not change)."""
+        cache = self.__dict__.setdefault("_wcache", {})
+        hit = cache.get(w)
+        if hit is None:
+            if len(cache) > 300_000:
+                cache.clear()
+            vocab = self.vocabulary
+            lo, hi = self.ngram_range
+            padded = " " + w + " "
+            wl = len(padded)
+            out = []
+            for n in range(lo, hi + 1):
+                offset = 0
+                j = vocab.get(padded[offset:offset + n])
+                if j is not None:
+                    out.append(j)
+                while offset + n < wl:
+                    offset += 1
+                    j = vocab.get(padded[offset:offset + n])
+                    if j is not None:
+                        out.append(j)
+                if offset == 0:
+                    break
+            hit = cache[w] = np.asarray(out, dtype=np.int64)
+        return hit
+
     def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(column indices, values) of one text's l2-normalised TF-IDF row."""
-        counts: dict[int, int] = {}
-        vocab = self.vocabulary
-        for term in self._terms(text):
-            j = vocab.get(term)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        if not counts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if self.analyzer == "char_wb":
+            t = text.lower() if self.lowercase else text
+            parts = [self._char_word(w) for w in _WHITE.sub(" ", t).split()]
+            if not parts:
+                return np.zeros(0, dtype=np.int64), np.zeros(0)
+            idx, tf = np.unique(np.concatenate(parts), return_counts=True)
+            if not len(idx):
+                return idx, np.zeros(0)
+            tf = tf.astype(np.float64)
+        else:
+            counts: dict[int, int] = {}
+            vocab = self.vocabulary
+            for term in self._terms(text):
+                j = vocab.get(term)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if not counts:
+                return np.zeros(0, dtype=np.int64), np.zeros(0)
+            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         if self.sublinear_tf:
             tf = np.log(tf) + 1.0
         val = tf * self.idf[idx]
