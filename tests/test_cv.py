@@ -78,7 +78,7 @@ def test_cross_validation_scores_every_passage_with_a_model_that_never_saw_its_d
     original_fit = tfidf.TfidfLinearClassifier.fit
 
     def remembering_fit(self, texts, labels):
-        self.trained_on_ = {t for t in texts}
+        self.trained_on_ = {t if isinstance(t, str) else t["text"] for t in texts}
         return original_fit(self, texts, labels)
 
     tfidf.TfidfLinearClassifier.fit = remembering_fit

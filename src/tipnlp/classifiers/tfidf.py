@@ -19,8 +19,22 @@ STATE_FILE = "tfidf.joblib"
 LEXICON_FILE = "lexicon.yaml"
 
 
+def _texts_and_groups(inputs: Sequence[Any]) -> tuple[list[str], list[str] | None]:
+    """Texts from strings or records; document ids when every record names one (for grouped folds)."""
+    texts, groups = [], []
+    for x in inputs:
+        if isinstance(x, str):
+            texts.append(x)
+            groups.append("")
+        else:
+            texts.append(x.get("text", "") if isinstance(x, dict) else getattr(x, "text", ""))
+            groups.append((x.get("doc_id") if isinstance(x, dict) else getattr(x, "doc_id", "")) or "")
+    return texts, (groups if all(groups) else None)
+
+
 class TfidfLinearClassifier(ThemeClassifier):
     family = "tfidf"
+    accepts_records = True  # reads only the text; a record's doc_id groups the calibration folds
 
     def __init__(
         self,
@@ -124,7 +138,7 @@ class TfidfLinearClassifier(ThemeClassifier):
     def fit(self, texts: Sequence[str], labels: Sequence[Sequence[str]]) -> "TfidfLinearClassifier":
         from tipnlp.classifiers.linear import fit_calibrated_linear
 
-        texts = list(texts)
+        texts, groups = _texts_and_groups(texts)
         y = self.label_matrix(labels)
         self.__dict__.pop("_names", None)  # the evidence cache belongs to the old vocabulary
         self.word_vectorizer_, self.char_vectorizer_ = self._build_vectorizers()
@@ -138,15 +152,20 @@ class TfidfLinearClassifier(ThemeClassifier):
                 for rule in lexicon.rules.get(theme, []):
                     self.rule_index_.setdefault(f"{theme}:{rule.id}", len(self.rule_index_))
         x = self._features(texts)
+        grouped = groups is not None and len(set(groups)) >= self.calibration_folds
+        # with document ids: calibration folds keep documents whole, and their out-of-fold scores
+        # (transient, not saved) can tune thresholds without refitting
+        self.oof_proba_ = np.full(y.shape, np.nan) if grouped else None
         self.coef_, self.intercept_, self.platt_ = fit_calibrated_linear(
             x, y, C=self.C, class_weight=self.class_weight, folds=self.calibration_folds,
             random_state=self.random_state, solver="liblinear",
+            groups=np.array(groups) if grouped else None, oof_out=self.oof_proba_,
         )
         self.n_features_in_ = x.shape[1]
         return self
 
-    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
-        x = self._features(list(texts))
+    def decision_function(self, texts: Sequence[Any]) -> np.ndarray:
+        x = self._features(_texts_and_groups(texts)[0])
         return np.asarray(x @ self.coef_.T) + self.intercept_[None, :]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
