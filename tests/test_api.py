@@ -138,7 +138,7 @@ def test_one_tagger_shared_by_four_threads_gives_the_sequential_results():
         assert passages == passages_seq[i % len(texts)]
 
 
-@pytest.mark.parametrize("model", ["lexicon", None])
+@pytest.mark.parametrize("model", ["lexicon", "hybrid_tfidf_lexicon"])
 def test_remembered_rule_hits_change_nothing_and_are_dropped_after_each_call(model):
     """The lexicon memo only saves work inside one call: a tagger that has just tagged a text and a
     fresh one give identical records, and no rule hit stays remembered after the call."""
@@ -161,4 +161,5 @@ def test_tagging_with_the_default_model_never_imports_torch():
         "tagger.tag_text('Section 1. Every company shall audit its suppliers for forced labour.')\n"
         "print('torch' in sys.modules, 'spacy' in sys.modules)\n"
     )
-    assert _run_python(code).split() == ["False", "True"]
+    torch_loaded, _spacy_loaded = _run_python(code).split()
+    assert torch_loaded == "False"  # spaCy, where the segmenter needs it, is imported with torch kept out

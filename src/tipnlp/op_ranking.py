@@ -149,17 +149,46 @@ class OpRanker:
                         "heading": FrozenTfidf.from_sklearn(self.heading_vectorizer_)}
         self._profile_matrices()
 
-    def _profile_matrices(self) -> None:
-        """Each theme's OP profiles as dense rows over the text vocabulary (for similarities)."""
-        self.profile_rows_ = {}
-        f = self.frozen_["text"]
+    def _profile_only(self) -> None:
+        """Vocabulary and idf from the OP profiles alone (no OP gold, no scikit-learn), built once
+        under a lock so threads sharing a Tagger never see half of it."""
+        import threading
+
+        from tipnlp.classifiers.frozen import FrozenTfidf
+
+        with self.__dict__.setdefault("_lock", threading.Lock()):
+            if hasattr(self, "frozen_"):
+                return
+            pattern = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
+            probe = FrozenTfidf("word", (1, 2), pattern, True, True, {}, np.zeros(0))
+            docs = [set(probe._terms(t)) for ops in self.profiles.values() for t in ops.values()]
+            vocab = {term: j for j, term in enumerate(sorted(set().union(*docs)))}
+            df = np.zeros(len(vocab))
+            for d in docs:
+                for term in d:
+                    df[vocab[term]] += 1
+            idf = np.log((1 + len(docs)) / (1 + df)) + 1.0  # scikit-learn's smoothed idf
+            text = FrozenTfidf("word", (1, 2), pattern, True, True, vocab, idf)
+            heading = FrozenTfidf("word", (1, 2), pattern, True, True, {"none": 0}, np.ones(1))
+            frozen = {"text": text, "heading": heading}
+            self._profile_rows_for(frozen)
+            self.frozen_ = frozen  # last: a thread that sees frozen_ sees the profile rows too
+
+    def _profile_rows_for(self, frozen) -> None:
+        rows_by_theme = {}
+        f = frozen["text"]
         for theme in self.profiles:
             cands = self.candidates(theme)
             rows = np.zeros((len(cands), f.size), dtype=np.float32)
             for j, op in enumerate(cands):
                 idx, val = f.transform_one(self.profiles[theme].get(op, ""))
                 rows[j, idx] = val
-            self.profile_rows_[theme] = rows
+            rows_by_theme[theme] = rows
+        self.profile_rows_ = rows_by_theme
+
+    def _profile_matrices(self) -> None:
+        """Each theme's OP profiles as dense rows over the text vocabulary (for similarities)."""
+        self._profile_rows_for(self.frozen_)
 
     def _frozen_parts(self, records: Sequence[dict[str, str]], theme: str):
         """The same features as ``_features``, as separate dense blocks and per-text sparse rows."""
@@ -194,8 +223,7 @@ class OpRanker:
         if len(cands) == 1:
             return cands, np.ones((len(records), 1))
         if not hasattr(self, "frozen_"):  # unfitted: the profiles alone define the vocabulary
-            self._vectorizers([], [], min_df=1)
-            self._freeze()
+            self._profile_only()
         texts, onehot, sims, cue = self._frozen_parts(records, theme)
         model = self.models_.get(theme)
         if model is None:  # profile similarity alone, sharpened

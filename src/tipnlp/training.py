@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import random
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from tipnlp.errors import DataError
 
 from tipnlp.tuning import load_config, seed_everything, tune_thresholds  # noqa: F401  (re-exported)
 
@@ -72,6 +70,15 @@ def train_from_config(
     return _train_dev(config, output, corpus_dir, progress)
 
 
+def _meta_base(config: dict[str, Any], seed: int) -> dict[str, Any]:
+    """What every model directory records about where it came from."""
+    from tipnlp.taxonomy import load_taxonomy
+
+    return {"name": config["name"], "taxonomy_version": load_taxonomy().version,
+            "trained_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"), "seed": seed,
+            "training_config": config}
+
+
 def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path, dict[str, Any]]:
     from tipnlp.classifiers import models_dir
     from tipnlp.evaluation.cv import (
@@ -80,7 +87,7 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
     from tipnlp.evaluation.metrics import label_matrix
     from tipnlp.gold import CorpusTexts, export_records
     from tipnlp.op_ranking import OpRanker
-    from tipnlp.taxonomy import core_theme_ids, load_taxonomy
+    from tipnlp.taxonomy import core_theme_ids
 
     say = progress or (lambda msg: None)
     seed = int(config.get("seed", 0))
@@ -118,11 +125,7 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
     out = Path(output) if output else models_dir() / config["name"]
     counts = {t: int(y[:, j].sum()) for j, t in enumerate(themes)}
     meta = {
-        "name": config["name"],
-        "taxonomy_version": load_taxonomy().version,
-        "trained_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),
-        "seed": seed,
-        "training_config": config,
+        **_meta_base(config, seed),
         "train": {"passages": len(records) + len(extra), "gold_passages": len(records), "extra_passages": len(extra),
                   "documents": len({r["doc_id"] for r in records}), "positives": counts,
                   "op_pairs": sum(len(r["meta"]["ops"]) for r in with_ops), "fit_seconds": round(fit_seconds, 2)},
@@ -140,7 +143,7 @@ def _train_dev(config, output, corpus_dir, progress) -> tuple[Path, dict[str, An
     from tipnlp.classifiers import family_class, models_dir
     from tipnlp.evaluation.harness import evaluate_predictions
     from tipnlp.op_ranking import OpRanker
-    from tipnlp.taxonomy import core_theme_ids, load_taxonomy
+    from tipnlp.taxonomy import core_theme_ids
 
     say = progress or (lambda msg: None)
     seed = int(config.get("seed", 0))
@@ -186,11 +189,7 @@ def _train_dev(config, output, corpus_dir, progress) -> tuple[Path, dict[str, An
     out = Path(output) if output else models_dir() / config["name"]
     counts = {t: int(sum(t in labs for labs in train_y)) for t in themes}
     meta = {
-        "name": config["name"],
-        "taxonomy_version": load_taxonomy().version,
-        "trained_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d"),
-        "seed": seed,
-        "training_config": config,
+        **_meta_base(config, seed),
         "train": {"passages": len(train_x), "gold_passages": n_gold_train, "extra_passages": len(extra_x),
                   "positives": counts, "fit_seconds": round(fit_seconds, 2)},
         "dev": {

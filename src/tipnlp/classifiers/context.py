@@ -263,19 +263,9 @@ class ContextSentenceClassifier(ThemeClassifier):
             blocks.append(self.char_vectorizer_.transform([r["text"] for r in records]))
         if self.use_heading:
             blocks.append(self.heading_vectorizer_.transform([r["heading"] for r in records]))
-        dense = []
-        if self.use_doc_type:
-            onehot = np.zeros((len(records), len(DOC_TYPES)), dtype=np.float32)
-            for i, r in enumerate(records):
-                if r["doc_type"] in DOC_TYPES:
-                    onehot[i, DOC_TYPES.index(r["doc_type"])] = 1.0
-            dense.append(onehot)
-        if self.use_conditions:
-            dense.append(self._condition_block(records, spans_all))
-        if self.use_sentences and sentence_pool is not None:
-            dense.append(sentence_pool.astype(np.float32))
-        if dense:  # dense_weight: how much the regulariser lets these few features speak
-            blocks.append(csr_matrix(np.hstack(dense) * self.dense_weight))
+        dense = self._dense(records, sentence_pool, spans_all)
+        if dense.shape[1]:  # dense_weight (in _dense): how much the regulariser lets these few features speak
+            blocks.append(csr_matrix(dense))
         return hstack(blocks, format="csr")
 
     # -- learning -------------------------------------------------------------------------------
