@@ -67,21 +67,15 @@ t3 = time.perf_counter()
 print(f"{t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f}")
 """
 
-NOTES = """Where the time goes (measured with `python -X importtime` and cProfile, issue 14):
+NOTES = """Where the time goes (measured with `python -X importtime` and cProfile, issues 12 and 14):
 
 - The command line itself (`--help`, a missing file, a bad `--theme`) loads no heavy library: the input
   and the options are checked before any model is loaded (`tests/test_startup.py` guards this).
-- Loading any model imports scikit-learn: the TF-IDF model unpickles `TfidfVectorizer`s
-  (`classifiers/tfidf.py`, joblib's pure-Python unpickler, ~0.4 s) and the OP linker of every model,
-  the lexicon included, builds a `HashingVectorizer` (`linking.py`). `import sklearn` costs ~1.3 s on
-  2 cores, mostly `sklearn.utils.fixes` importing `scipy.stats` (~0.6 s) and pandas (~0.3 s).
-- Tagging imports spaCy (~0.5 s; the segmenter's sentence splitter and the lexicon's matcher) and
-  builds the lexicon matchers (~0.3 s).
-
-Meeting 1.5 s for a one-page text needs an inference path without scikit-learn: the model's
-vocabularies, idf weights and coefficients stored as arrays (no pickle) and a hashing function for
-the linker that does not import sklearn. Those files belong to the model owners (`classifiers/`,
-`linking.py`, `models/`) and are left to them."""
+- The default model (`context_sentence`) and its OP ranker are stored as plain arrays and JSON
+  vocabularies (`classifiers/frozen.py`): loading and tagging import neither scikit-learn (~1.3 s, it
+  pulls scipy.stats and pandas) nor spaCy for short texts (`tests/test_shipped_model.py` guards this).
+- The lexicon and the earlier TF-IDF models still unpickle scikit-learn objects and build spaCy
+  matchers, hence their slower one-page time."""
 
 TARGETS = {"missing file": 0.5, "one-page text (default model)": 1.5}
 

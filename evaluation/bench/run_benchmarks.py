@@ -367,8 +367,8 @@ def stage_times(tagger: Any, pdf: Path) -> dict[str, float]:
             n_evidence += 1
     t[f"evidence ({n_evidence} calls: one per passage and theme)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    tagger.linker.link_many(texts, assigned)
-    t["OP links"] = time.perf_counter() - t0
+    tagger.ranker.link(texts, assigned)
+    t["OP ranking"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     preds = tagger._predict(texts, [p.start for p in passages],
                             [(p.doc_id, p.passage_id, p.page_start, p.page_end, p.heading) for p in passages])
