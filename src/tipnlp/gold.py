@@ -78,25 +78,18 @@ class GoldRecord:
 
 def read_gold_file(path: str | Path) -> list[GoldRecord]:
     """Parse one stand-off JSONL file; a malformed line fails with its file and line number."""
-    path = Path(path)
-    records = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                raw = json.loads(line)
-                rec = GoldRecord(
-                    doc_id=str(raw["doc_id"]), start=int(raw["start"]), end=int(raw["end"]), sha1=str(raw["sha1"]),
-                    labels=tuple(raw["labels"]), annotator=str(raw.get("annotator", "")), round=raw.get("round", 1),
-                    extra={k: v for k, v in raw.items() if k not in {"doc_id", "start", "end", "sha1", "labels", "annotator", "round"}},
-                )
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-                raise DataError(f"{path}:{n}: malformed gold record ({type(err).__name__}: {err})") from None
-            if not isinstance(raw["labels"], list):
-                raise DataError(f"{path}:{n}: labels must be a list")
-            records.append(rec)
-    return records
+    core = {"doc_id", "start", "end", "sha1", "labels", "annotator", "round"}
+
+    def parse(raw: dict[str, Any]) -> GoldRecord:
+        if not isinstance(raw["labels"], list):
+            raise TypeError("labels must be a list")
+        return GoldRecord(
+            doc_id=str(raw["doc_id"]), start=int(raw["start"]), end=int(raw["end"]), sha1=str(raw["sha1"]),
+            labels=tuple(raw["labels"]), annotator=str(raw.get("annotator", "")), round=raw.get("round", 1),
+            extra={k: v for k, v in raw.items() if k not in core},
+        )
+
+    return _read_jsonl(path, parse, "gold record")
 
 
 class CorpusTexts:
@@ -289,18 +282,25 @@ def load_ops(gold_dir: Path = GOLD_DIR) -> dict[str, dict[str, dict[str, Any]]]:
 
 def read_ops_file(path: str | Path) -> list[dict[str, Any]]:
     """OP gold records, each ``{doc_id, start, end, sha1, theme, primary, secondary, annotator, round}``."""
+    def parse(raw: dict[str, Any]) -> dict[str, Any]:
+        raw["start"], raw["end"], raw["primary"] = int(raw["start"]), int(raw["end"]), int(raw["primary"])
+        str(raw["doc_id"]), str(raw["theme"])
+        return raw
+
+    return _read_jsonl(path, parse, "OP record")
+
+
+def _read_jsonl(path: str | Path, parse: Any, what: str) -> list[Any]:
+    """Parse each non-blank line of a JSONL file; a malformed one fails with its file and line number."""
     out = []
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                raw = json.loads(line)
-                raw["start"], raw["end"], raw["primary"] = int(raw["start"]), int(raw["end"]), int(raw["primary"])
-                str(raw["doc_id"]), str(raw["theme"])
+                out.append(parse(json.loads(line)))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-                raise DataError(f"{path}:{n}: malformed OP record ({type(err).__name__}: {err})") from None
-            out.append(raw)
+                raise DataError(f"{path}:{n}: malformed {what} ({type(err).__name__}: {err})") from None
     return out
 
 

@@ -83,11 +83,8 @@ def record_cv_metrics(model_dir: str | Path, metrics: dict[str, Any], ops: dict[
     config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def _cv_card(c: dict[str, Any], model_dir: Path) -> list[str]:
-    themes = c.get("params", {}).get("themes", [])
-    cv = c.get("cv") or {}
-    train = c.get("train", {})
-    lines = [
+def _header(c: dict[str, Any], model_dir: Path) -> list[str]:
+    return [
         f"# Model card: {c.get('name', model_dir.name)}",
         "",
         f"- family: `{c.get('family')}`; trained {c.get('trained_at', '?')} with seed {c.get('seed', '?')}",
@@ -96,6 +93,14 @@ def _cv_card(c: dict[str, Any], model_dir: Path) -> list[str]:
         "",
         "## Training data",
         "",
+    ]
+
+
+def _cv_card(c: dict[str, Any], model_dir: Path) -> list[str]:
+    themes = c.get("params", {}).get("themes", [])
+    cv = c.get("cv") or {}
+    train = c.get("train", {})
+    lines = _header(c, model_dir) + [
         f"Every non-sealed gold passage of `corpora/gold/` ({train.get('gold_passages')} passages of "
         f"{train.get('documents')} documents, codebook `corpora/CODEBOOK.md`) plus {train.get('extra_passages')} "
         "seed passages written by the project. Thresholds: " + str(c.get("thresholds_from", "?")) + ". "
@@ -154,15 +159,7 @@ def write_model_card(model_dir: str | Path) -> Path:
         path.write_text("\n".join(_cv_card(c, model_dir)), encoding="utf-8")
         return path
     themes = c.get("params", {}).get("themes", [])
-    lines = [
-        f"# Model card: {c.get('name', model_dir.name)}",
-        "",
-        f"- family: `{c.get('family')}`; trained {c.get('trained_at', '?')} with seed {c.get('seed', '?')}",
-        f"- taxonomy version {c.get('taxonomy_version', '?')} (five core themes of UN GA resolution 71/167)",
-        "- retrain: `tipnlp train training/{}.yaml`".format(c.get("name", model_dir.name)),
-        "",
-        "## Training data",
-        "",
+    lines = _header(c, model_dir) + [
         "Gold passages of tipnlp's own annotated corpus (`corpora/gold/`, codebook `corpora/CODEBOOK.md`),",
         "split by document: the model is fitted on **train**, its per-theme thresholds are tuned on **dev**,",
         "and **test** is used only for the scores below.",
