@@ -164,3 +164,16 @@ def test_predict_missing_input_exit_code(tmp_path, monkeypatch):
     monkeypatch.setattr(commands_eval, "_load_model", lambda name: KeywordModel())
     res = _run("predict", tmp_path / "none.jsonl", "--out", tmp_path / "o.jsonl")
     assert res.exit_code == 3 and not (tmp_path / "o.jsonl").exists()
+
+
+def test_ops_and_config_without_cv_are_usage_errors():
+    runner = CliRunner()
+    for args in (["evaluate", "--ops"], ["evaluate", "--config", "training/context_sentence.yaml"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+
+
+def test_cv_with_a_missing_config_names_it():
+    result = CliRunner().invoke(app, ["evaluate", "--cv", "3", "--config", "training/no_such.yaml"])
+    assert result.exit_code != 0
+    assert "no_such.yaml" in result.output
