@@ -291,16 +291,16 @@ def read_ops_file(path: str | Path) -> list[dict[str, Any]]:
 
 
 def _read_jsonl(path: str | Path, parse: Any, what: str) -> list[Any]:
-    """Parse each non-blank line of a JSONL file; a malformed one fails with its file and line number."""
+    """Parse each record of a JSONL file (read by the evaluation harness's reader); a malformed one
+    fails with its file and line number."""
+    from tipnlp.evaluation.io import read_jsonl
+
     out = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                out.append(parse(json.loads(line)))
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-                raise DataError(f"{path}:{n}: malformed {what} ({type(err).__name__}: {err})") from None
+    for n, raw in read_jsonl(path):
+        try:
+            out.append(parse(raw))
+        except (KeyError, TypeError, ValueError) as err:
+            raise DataError(f"{path}:{n}: malformed {what} ({type(err).__name__}: {err})") from None
     return out
 
 
