@@ -1,4 +1,5 @@
-"""Link a tagged passage to the operative paragraphs (OPs) of resolution 71/167 that its themes express.
+"""The earlier OP linker, kept only as a baseline of the OP evaluation (``tipnlp evaluate --cv K --ops``);
+tagging ranks OPs with :mod:`tipnlp.op_ranking`.
 
 Candidate OPs are those of the passage's themes (from the taxonomy). They are ranked by how closely
 the passage matches each OP: cosine similarity to the OP's summary and theme definition, and to the
