@@ -98,3 +98,17 @@ def test_cross_validation_scores_every_passage_with_a_model_that_never_saw_its_d
     neg = [i for i, r in enumerate(recs) if not r["labels"]]
     assert result.scores[pos, supply].mean() > result.scores[neg, supply].mean()
     assert all(info["thresholds_from"] for info in result.fold_info)
+
+
+@pytest.mark.parametrize("config", [
+    {"name": "bow", "family": "spacy_textcat", "params": {"architecture": "bow", "max_epochs": 2, "dev_fraction": 0.2}},
+    {"name": "context", "family": "context", "params": {"min_df": 1, "calibration_folds": 2, "sentence_folds": 2}},
+    {"name": "lexicon", "family": "lexicon", "params": {}},
+], ids=lambda c: c["family"])
+def test_cross_validation_runs_for_the_cpu_model_families(config):
+    """`tipnlp evaluate --cv` retrains any family from its config; the MiniLM families go through the same
+    path (their tiny training loops are tested in test_transformer_families.py)."""
+    recs = _records()
+    result = cross_validate(config, recs, [r["doc_id"] for r in recs], 2, themes=THEMES, inner_k=0)
+    assert result.scores.shape == (len(recs), len(THEMES))
+    assert np.isfinite(result.scores).all()
