@@ -100,3 +100,29 @@ def test_inference_without_scikit_learn_matches_the_training_features():
     cols = [ops.index(int(c)) for c in classes]  # OPs never seen in training take a small share apart
     seen = proba[:, cols] / proba[:, cols].sum(axis=1, keepdims=True)
     assert np.allclose(seen, expected, atol=1e-4)
+
+
+def test_op_39_is_never_given_to_a_training_passage_that_names_no_organs():
+    inputs, gold = _gold()
+    inputs.append({"text": "Officers shall be trained to identify trafficking for the removal of organs and kidney "
+                           "sales at transplant clinics.", "heading": "", "doc_type": "law"})
+    gold.append({"gender_sensitive_training": {"primary": 39, "secondary": []}})
+    ranker = OpRanker(secondary_threshold=0.0).fit(inputs, gold)
+    plain = "The Ministry shall train police officers to identify victims of trafficking and refer them to services."
+    ops, proba = ranker.predict_proba([plain], "gender_sensitive_training")
+    assert proba[0, ops.index(39)] == 0.0
+    (theme_links, passage), = ranker.link([plain], [["gender_sensitive_training"]])
+    assert 39 not in {link.op for link in passage}
+    organ = "Border officers shall be trained to spot trafficking for organ removal."
+    ops, proba = ranker.predict_proba([organ], "gender_sensitive_training")
+    assert proba[0, ops.index(39)] > 0.0
+
+
+def test_a_training_theme_passage_that_never_mentions_training_leans_to_guidance_op_46():
+    from tipnlp.op_ranking import load_profiles
+
+    _, cues = load_profiles()
+    guide = "Staff should look for signs of control, such as a third party holding the person's documents."
+    mandate = "The Department shall train all consular officers on trafficking every year."
+    cue46 = cues["gender_sensitive_training"][46]
+    assert cue46.value(guide) >= 1.0 > cue46.value(mandate)

@@ -30,19 +30,45 @@ DOC_TYPES = ("law", "convention", "protocol", "un_resolution", "un_report", "gov
              "action_plan", "corporate_statement", "guidance", "other")
 
 
-def load_profiles(text: str | None = None) -> tuple[dict[str, dict[int, str]], dict[str, dict[int, "re.Pattern"]]]:
-    """theme -> OP -> profile text (summary and aspects joined), and theme -> OP -> cue pattern."""
+def load_profiles(text: str | None = None) -> tuple[dict[str, dict[int, str]], dict[str, dict[int, "Cue"]]]:
+    """theme -> OP -> profile text (summary and aspects joined), and theme -> OP -> its cues."""
     import yaml
 
     if text is None:
         text = resources.files("tipnlp.data").joinpath(PROFILES_FILE).read_text(encoding="utf-8")
     data = yaml.safe_load(text) or {}
     out: dict[str, dict[int, str]] = {}
-    cues: dict[str, dict[int, re.Pattern]] = {}
+    cues: dict[str, dict[int, Cue]] = {}
     for theme, ops in (data.get("profiles") or {}).items():
         out[theme] = {int(op): " ".join([p.get("summary", "")] + list(p.get("aspects", []))) for op, p in ops.items()}
-        cues[theme] = {int(op): re.compile(p["cues"], re.IGNORECASE) for op, p in ops.items() if p.get("cues")}
+        cues[theme] = {
+            int(op): Cue(*(re.compile(p[key], re.IGNORECASE) if p.get(key) else None
+                           for key in ("cues", "cues_absent", "requires")))
+            for op, p in ops.items() if p.get("cues") or p.get("cues_absent") or p.get("requires")
+        }
     return out, cues
+
+
+class Cue:
+    """An OP's cue feature: how often its typical words occur (capped at 5, scaled to 0–1), plus 1 when
+    a pattern that marks a competing OP is absent (``cues_absent``: e.g. a training-theme passage that
+    never speaks of training is guidance itself, OP 46, not a training mandate, OP 38). ``requires``:
+    the OP is never given to a passage without this pattern (OP 39 only where organs are named)."""
+
+    __slots__ = ("present", "absent", "required")
+
+    def __init__(self, present: "re.Pattern | None", absent: "re.Pattern | None" = None,
+                 required: "re.Pattern | None" = None):
+        self.present, self.absent, self.required = present, absent, required
+
+    def allows(self, text: str) -> bool:
+        return self.required is None or self.required.search(text) is not None
+
+    def value(self, text: str) -> float:
+        v = min(len(self.present.findall(text)), 5) / 5.0 if self.present is not None else 0.0
+        if self.absent is not None and not self.absent.search(text):
+            v += 1.0
+        return v
 
 
 def _record(item: Any) -> dict[str, str]:
@@ -85,7 +111,7 @@ class OpRanker:
         return self._profiles
 
     @property
-    def cues(self) -> dict[str, dict[int, re.Pattern]]:
+    def cues(self) -> dict[str, dict[int, Cue]]:
         _ = self.profiles
         return self._cues
 
@@ -211,7 +237,7 @@ class OpRanker:
             for j, op in enumerate(cands):
                 pat = patterns.get(op)
                 if pat is not None:
-                    cue[i, j] = min(len(pat.findall(text)), 5) / 5.0
+                    cue[i, j] = pat.value(text)
         return cue
 
     def predict_proba(self, inputs: Sequence[Any], theme: str) -> tuple[list[int], np.ndarray]:
@@ -247,12 +273,29 @@ class OpRanker:
             unseen = [cands.index(op) for op in cands if op not in set(int(c) for c in classes)]
             for j in unseen:
                 z[:, j] = zc.min(axis=1) - 2.0 + sims[:, j] * 4.0
+        z = self._apply_requirements(z, records, theme)
         z = z - z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return cands, p / p.sum(axis=1, keepdims=True)
 
+    def _apply_requirements(self, z: np.ndarray, records: Sequence[dict[str, str]], theme: str) -> np.ndarray:
+        """OPs whose profile ``requires`` a pattern the passage lacks get no probability (unless
+        every OP of the theme is ruled out, when the scores stand)."""
+        cues = self.cues.get(theme, {})
+        ruled = [(j, cue) for j, op in enumerate(self.candidates(theme))
+                 if (cue := cues.get(op)) is not None and cue.required is not None]
+        if not ruled:
+            return z
+        z = z.copy()
+        for i, r in enumerate(records):
+            text = r["heading"] + "\n" + r["text"]
+            out = [j for j, cue in ruled if not cue.allows(text)]
+            if out and len(out) < z.shape[1]:
+                z[i, out] = -np.inf
+        return z
+
     def rank(self, inputs: Sequence[Any], themes_per_input: Sequence[Sequence[str]]) -> list[dict[str, list[tuple[int, float]]]]:
-        """Per passage, per theme: (op, probability) from most to least probable."""
+        """Per passage, per theme: (op, probability) from most to least probable (ruled-out OPs left out)."""
         out: list[dict[str, list[tuple[int, float]]]] = [{} for _ in inputs]
         by_theme: dict[str, list[int]] = {}
         for i, themes in enumerate(themes_per_input):
@@ -262,7 +305,8 @@ class OpRanker:
             cands, proba = self.predict_proba([inputs[i] for i in idx], theme)
             for row, i in enumerate(idx):
                 order = np.argsort(-proba[row], kind="stable")
-                out[i][theme] = [(cands[k], float(proba[row, k])) for k in order]
+                # an OP ruled out by its profile's ``requires`` has probability 0 and is not listed
+                out[i][theme] = [(cands[k], float(proba[row, k])) for k in order if proba[row, k] > 0.0]
         return out
 
     def link(self, inputs: Sequence[Any], themes_per_input: Sequence[Sequence[str]]):

@@ -66,6 +66,7 @@ class FinetunedTransformerClassifier(ThemeClassifier):
         pos_weight: str = "sqrt",
         max_pos_weight: float = 10.0,
         predict_batch_size: int = 32,
+        negative_fraction: float = 1.0,
         backend: str = "torch",
         num_threads: int | None = None,
         random_state: int = 0,
@@ -83,6 +84,9 @@ class FinetunedTransformerClassifier(ThemeClassifier):
         self.pos_weight = pos_weight
         self.max_pos_weight = max_pos_weight
         self.predict_batch_size = predict_batch_size
+        if not 0.0 < float(negative_fraction) <= 1.0:
+            raise ModelError(f"negative_fraction must be in (0, 1] (got {negative_fraction})")
+        self.negative_fraction = float(negative_fraction)
         self.backend = check_backend(backend)
         self.num_threads = num_threads
         self.random_state = random_state
@@ -93,7 +97,8 @@ class FinetunedTransformerClassifier(ThemeClassifier):
             encoder_path=self.encoder_path, max_length=self.max_length, epochs=self.epochs,
             batch_size=self.batch_size, learning_rate=self.learning_rate, weight_decay=self.weight_decay,
             warmup_ratio=self.warmup_ratio, pos_weight=self.pos_weight, max_pos_weight=self.max_pos_weight,
-            predict_batch_size=self.predict_batch_size, backend=self.backend, num_threads=self.num_threads,
+            predict_batch_size=self.predict_batch_size, negative_fraction=self.negative_fraction,
+            backend=self.backend, num_threads=self.num_threads,
             random_state=self.random_state,
         )
         return config
@@ -108,11 +113,27 @@ class FinetunedTransformerClassifier(ThemeClassifier):
         w = np.sqrt(ratio) if self.pos_weight == "sqrt" else ratio
         return np.clip(w, 1.0, float(self.max_pos_weight))
 
+    def training_rows(self, y: np.ndarray) -> np.ndarray:
+        """Indices kept for training: every passage with a theme, a seeded share of the others.
+
+        Most passages carry no theme; on a CPU, dropping a share of them cuts the cost of an epoch
+        while every positive is still seen each epoch.
+        """
+        keep = y.any(axis=1)
+        if self.negative_fraction < 1.0:
+            rng = np.random.default_rng(self.random_state)
+            keep = keep | (rng.random(len(y)) < self.negative_fraction)
+        else:
+            keep = np.ones(len(y), dtype=bool)
+        return np.flatnonzero(keep)
+
     def fit(self, texts: Sequence[str], labels: Sequence[Sequence[str]]) -> "FinetunedTransformerClassifier":
         torch, transformers = require_torch()
         configure_threads(self.num_threads)
-        texts = [str(t) for t in texts]
-        y = self.label_matrix(labels).astype(np.float32)
+        y_all = self.label_matrix(labels).astype(np.float32)
+        rows_kept = self.training_rows(y_all)
+        texts = [str(texts[i]) for i in rows_kept]
+        y = y_all[rows_kept]
         base = locate_encoder(self.encoder_path)
         tokenizer = load_tokenizer(base)
         transformers.set_seed(self.random_state)
