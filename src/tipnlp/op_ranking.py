@@ -22,12 +22,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from tipnlp.doc_types import DOC_TYPES
 from tipnlp.taxonomy import Taxonomy, load_taxonomy
 
 RANKER_FILE = "op_ranker"  # op_ranker.json (vocabularies) + op_ranker.npz (weights)
 PROFILES_FILE = "op_profiles.yaml"
-DOC_TYPES = ("law", "convention", "protocol", "un_resolution", "un_report", "gov_report", "ngo_report",
-             "action_plan", "corporate_statement", "guidance", "other")
 
 
 def load_profiles(text: str | None = None) -> tuple[dict[str, dict[int, str]], dict[str, dict[int, "Cue"]]]:

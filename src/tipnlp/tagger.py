@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from tipnlp.doc_types import DOC_TYPES, DocTypeClassifier
 from tipnlp.op_ranking import OpRanker
 from tipnlp.records import Document, Evidence, PageSpan, PassagePrediction, TaggedDocument, ThemeScore
 from tipnlp.report import build_document_report
@@ -34,9 +35,11 @@ class Tagger:
         ranker: OpRanker | None = None,
         segmenter: SegmenterConfig | None = None,
         evidence_limit: int = 3,
+        doc_typer: DocTypeClassifier | None = None,
     ):
         self.model = model
         self.ranker = ranker or OpRanker()
+        self.doc_typer = doc_typer
         self.segmenter = segmenter or SegmenterConfig.default()
         self.evidence_limit = evidence_limit
 
@@ -49,7 +52,8 @@ class Tagger:
             clf = load_model(model)
         else:
             clf = model
-        return cls(clf, OpRanker.load(getattr(clf, "path_", None)))
+        path = getattr(clf, "path_", None)
+        return cls(clf, OpRanker.load(path), doc_typer=DocTypeClassifier.load(path))
 
     @property
     def model_name(self) -> str:
@@ -68,14 +72,16 @@ class Tagger:
         doc_id: str | None = None,
         max_pages: int | None = None,
         max_bytes: int | None = None,
+        doc_type: str | None = None,
     ) -> TaggedDocument:
         """Read a PDF, HTML, DOCX, text or Markdown file and tag it."""
         from tipnlp.ingest import read_document
 
         document = read_document(path, password=password, doc_id=doc_id, max_pages=max_pages, max_bytes=max_bytes)
-        return self.tag_document(document)
+        return self.tag_document(document, doc_type=doc_type)
 
-    def tag_text(self, text: str, doc_id: str | None = None, source: str = "<text>") -> TaggedDocument:
+    def tag_text(self, text: str, doc_id: str | None = None, source: str = "<text>",
+                 doc_type: str | None = None) -> TaggedDocument:
         """Tag a text already in memory (segmented like a document)."""
         import hashlib
 
@@ -92,9 +98,29 @@ class Tagger:
             format="txt",
             pages=[PageSpan(1, 0, len(text))],
         )
-        return self.tag_document(document)
+        return self.tag_document(document, doc_type=doc_type)
 
-    def tag_document(self, document: Document) -> TaggedDocument:
+    def document_type(self, document: Document, doc_type: str | None = None) -> tuple[str, str]:
+        """(type, where it came from): the caller's, the document's metadata (corpus manifest), the
+        model's guess from the opening text, or none. The models were trained with a type for
+        every passage; a guess is closer to that than none."""
+        if doc_type:
+            check_doc_type(doc_type)
+            return doc_type, "given"
+        known = str(document.metadata.get("doc_type") or "")
+        if known in DOC_TYPES:
+            return known, "metadata"
+        if self.doc_typer is not None and document.text.strip():
+            guess, _ = self.doc_typer.predict([document.text])[0]
+            if guess:
+                return guess, "inferred"
+        return "", "none"
+
+    def tag_document(self, document: Document, doc_type: str | None = None) -> TaggedDocument:
+        kind, source = self.document_type(document, doc_type)
+        if kind:
+            document.metadata["doc_type"] = kind
+        document.metadata["doc_type_source"] = source
         passages = segment(document, self.segmenter)
         # A table of contents names every theme of the document and argues none, and footnotes are
         # citations: such passages get no themes.
@@ -103,7 +129,7 @@ class Tagger:
             [p.text for p in content],
             offsets=[p.start for p in content],
             meta=[(p.doc_id, p.passage_id, p.page_start, p.page_end, p.heading) for p in content],
-            doc_type=str(document.metadata.get("doc_type") or ""),
+            doc_type=kind,
         ))
         predictions = [
             next(tagged) if p.kind not in NOT_TAGGED else PassagePrediction(
@@ -179,3 +205,12 @@ class Tagger:
                 )
             )
         return out
+
+
+def check_doc_type(doc_type: str) -> str:
+    """A document type the models know, or a clear error naming the choices."""
+    from tipnlp.errors import UsageError
+
+    if doc_type not in DOC_TYPES:
+        raise UsageError(f"unknown document type {doc_type!r}", hint=f"Use one of: {', '.join(DOC_TYPES)}.")
+    return doc_type

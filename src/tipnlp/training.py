@@ -118,6 +118,8 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
     ranker = OpRanker(**ranker_params).fit(with_ops, [r["meta"]["ops"] for r in with_ops])
     if "secondary_threshold" in ranker_params:
         ranker.secondary_threshold_ = float(ranker_params["secondary_threshold"])
+    say("fitting the document-type classifier on the corpus manifest")
+    doc_typer = _fit_doc_typer(config, corpus_dir)
     t0 = time.perf_counter()
     model.predict_proba(model_inputs(model, records[:500]))
     pps = min(500, len(records)) / max(time.perf_counter() - t0, 1e-9)
@@ -131,11 +133,26 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
                   "op_pairs": sum(len(r["meta"]["ops"]) for r in with_ops), "fit_seconds": round(fit_seconds, 2)},
         "thresholds_from": source,
         "passages_per_second": round(pps, 1),
+        "doc_type_classifier": {"documents": doc_typer.documents_, "types": doc_typer.classes_},
     }
     model.save(out, extra=meta)
     ranker.save(out)
+    doc_typer.save(out)
     say(f"saved {out}")
     return out, meta
+
+
+def _fit_doc_typer(config, corpus_dir):
+    """The document-type guesser for documents without a manifest row, fitted on every non-sealed
+    manifest document with a type (settings: the config's ``doc_type_classifier``)."""
+    from tipnlp.doc_types import DocTypeClassifier, corpus_documents
+    from tipnlp.gold import sealed_documents
+
+    ids, texts, types = corpus_documents(corpus_dir, exclude=sealed_documents())
+    params = dict(config.get("doc_type_classifier") or {})
+    doc_typer = DocTypeClassifier(**params, random_state=int(config.get("seed", 0))).fit(texts, types)
+    doc_typer.documents_ = len(ids)
+    return doc_typer
 
 
 def _train_dev(config, output, corpus_dir, progress) -> tuple[Path, dict[str, Any]]:

@@ -30,12 +30,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from tipnlp.doc_types import DOC_TYPES
 from tipnlp.classifiers.base import ThemeClassifier
 
 STATE_FILE = "context"  # context.json (vocabularies) + context.npz (weights)
 CONDITIONS_FILE = "conditions.yaml"
-DOC_TYPES = ("law", "convention", "protocol", "un_resolution", "un_report", "gov_report", "ngo_report",
-             "action_plan", "corporate_statement", "guidance", "other")
 
 # Sentence-like units: sentence ends, semicolons closing list items, and new lines that open a
 # numbered or lettered item (a long list of duties is scored item by item).

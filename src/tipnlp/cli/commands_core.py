@@ -70,6 +70,13 @@ class SegmentFormat(str, Enum):
     jsonl = "jsonl"
 
 
+# The document types the models know (tipnlp.doc_types.DOC_TYPES; a test keeps the two lists equal,
+# and this one is spelled out so that the CLI starts without importing numpy).
+DocType = Enum("DocType", {t: t for t in (
+    "law", "convention", "protocol", "un_resolution", "un_report", "gov_report", "ngo_report",
+    "action_plan", "corporate_statement", "guidance", "other")}, type=str)
+
+
 class ListFormat(str, Enum):
     table = "table"
     tsv = "tsv"
@@ -116,6 +123,7 @@ def classify(
     min_score: Optional[float] = typer.Option(None, "--min-score", min=0.0, max=1.0, metavar="SCORE", help="Drop themes scored below this (0-1)."),
     theme: Optional[List[str]] = typer.Option(None, "--theme", "-t", metavar="ID", help="Keep only this theme (repeatable; see `tipnlp themes`)."),
     all_passages: bool = typer.Option(False, "--all-passages", help="Also output passages with no theme (json, jsonl, csv)."),
+    doc_type: Optional[DocType] = typer.Option(None, "--doc-type", help="What the document is (default: guessed from its opening text; the output's metadata says which)."),
     password: Optional[str] = typer.Option(None, "--password", metavar="TEXT", help="Password of an encrypted PDF."),
     max_pages: int = typer.Option(DEFAULT_MAX_PAGES, "--max-pages", metavar="N", help="Refuse documents with more pages."),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", metavar="N", help="Refuse files larger than this."),
@@ -140,7 +148,7 @@ def classify(
         from tipnlp.model_themes import check_theme_ids
 
         check_theme_ids(theme, model, predicted=tagger.themes)
-    result = tagger.tag_document(document)
+    result = tagger.tag_document(document, doc_type=doc_type.value if doc_type else None)
     if min_score is not None or theme:
         passages = filter_predictions(result.passages, min_score, theme)
         report = build_document_report(result.document, passages, result.report.model)

@@ -195,8 +195,12 @@ def cross_validate(
     config: Mapping[str, Any], records: Sequence[Mapping[str, Any]], groups: Sequence[str], k: int = 5, *,
     themes: Sequence[str], extra: Sequence[Mapping[str, Any]] = (), inner_k: int = 3, seed: int = 0,
     progress: Progress | None = None, probe: Callable[[Any, set[str], Mapping[str, float]], None] | None = None,
+    doc_types: "Callable[[set[str]], Mapping[str, str]] | None" = None,
 ) -> CVResult:
-    """Retrain ``config``'s model on each fold's training documents, score the held-out documents."""
+    """Retrain ``config``'s model on each fold's training documents, score the held-out documents.
+
+    ``doc_types(test_doc_ids)`` gives the document type each held-out document is scored with (as a
+    user's file would be: guessed by a classifier that never saw it); without it, the manifest's."""
     from tipnlp.evaluation.metrics import label_matrix
     from tipnlp.tuning import seed_everything
 
@@ -229,7 +233,12 @@ def cross_validate(
             inner_kind = "fixed 0.5"
         fit_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        proba = model.predict_proba(model_inputs(model, [records[i] for i in te_idx]))
+        held_out = [records[i] for i in te_idx]
+        if doc_types is not None:
+            guessed = doc_types({r["doc_id"] for r in held_out})
+            held_out = [{**r, "meta": {**(r.get("meta") or {}), "doc_type": guessed.get(r["doc_id"], "")}}
+                        for r in held_out]
+        proba = model.predict_proba(model_inputs(model, held_out))
         pred_s = time.perf_counter() - t0
         scores[te_idx] = proba
         if probe is not None:  # e.g. classify single sentences of the held-out documents
@@ -244,6 +253,37 @@ def cross_validate(
             "fit_seconds": round(fit_s, 1), "predict_seconds": round(pred_s, 2),
         })
     return CVResult(themes=list(themes), scores=scores, labels=labels, folds=folds, fold_info=info)
+
+
+class DocTypeInference:
+    """Per fold, the document types a classifier fitted on the other documents guesses for the
+    held-out ones (the held-out documents, their twins and the sealed split are left out of its fit)."""
+
+    def __init__(self, corpus_dir: str | Path | None = None):
+        from tipnlp.doc_types import corpus_documents
+        from tipnlp.gold import CorpusTexts, sealed_documents
+
+        self.rows = CorpusTexts(corpus_dir).rows
+        self.ids, self.texts, self.types = corpus_documents(corpus_dir, exclude=sealed_documents())
+        self.guesses: list[dict[str, str]] = []
+
+    def __call__(self, test_docs: set[str]) -> dict[str, str]:
+        from tipnlp.doc_types import DocTypeClassifier
+
+        held = set(test_docs)
+        held |= {str(self.rows[d].get("twin_of")) for d in test_docs if self.rows.get(d, {}).get("twin_of")}
+        held |= {d for d in self.ids if self.rows[d].get("twin_of") in held}
+        keep = [i for i, d in enumerate(self.ids) if d not in held]
+        clf = DocTypeClassifier().fit([self.texts[i] for i in keep], [self.types[i] for i in keep])
+        index = {d: i for i, d in enumerate(self.ids)}
+        order = sorted(d for d in test_docs if d in index)
+        guesses = {d: t for d, (t, _) in zip(order, clf.predict([self.texts[index[d]] for d in order]))}
+        self.guesses.append({d: guesses[d] for d in order})
+        return guesses
+
+    def accuracy(self) -> float | None:
+        pairs = [(t, self.types[self.ids.index(d)]) for g in self.guesses for d, t in g.items()]
+        return sum(a == b for a, b in pairs) / len(pairs) if pairs else None
 
 
 def last_changed(paths: Sequence[str | Path]) -> dict[str, str]:
@@ -288,7 +328,7 @@ def gold_pool(corpus_dir: str | Path | None = None) -> tuple[list[dict[str, Any]
 def run_cv(
     config_path: str | Path, k: int = 5, *, with_extra: bool = True, inner_k: int = 3, seed: int = 0,
     n_resamples: int = 1000, corpus_dir: str | Path | None = None, progress: Progress | None = None,
-    pool: tuple[list[dict[str, Any]], list[str]] | None = None, aims: bool = True,
+    pool: tuple[list[dict[str, Any]], list[str]] | None = None, aims: bool = True, infer_doc_types: bool = True,
 ):
     """Cross-validate one training config over the gold pool; an EvaluationResult with a protocol."""
     from tipnlp.evaluation.harness import evaluate
@@ -302,8 +342,9 @@ def run_cv(
     extra = _seed_records(extra_paths) if with_extra else []
     t0 = time.perf_counter()
     probe = AimsProbe(corpus_dir) if aims else None
+    doc_types = DocTypeInference(corpus_dir) if infer_doc_types else None
     cv = cross_validate(config, records, groups, k, themes=themes, extra=extra, inner_k=inner_k, seed=seed,
-                        progress=progress, probe=probe)
+                        progress=progress, probe=probe, doc_types=doc_types)
     seconds = time.perf_counter() - t0
     name = f"{config['name']}{'' if with_extra or not extra_paths else ' (no seeds)'}"
     preds = cv.predictions([r["id"] for r in records])
@@ -344,6 +385,10 @@ def run_cv(
             + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "") + "; per theme "
             + ", ".join(f"{t} {v:.3f}" for t, v in subset["per_theme_f1"].items() if v is not None)
             + f"; document-level macro F1 {subset['document_macro_f1']:.3f}.")
+    if doc_types is not None and doc_types.accuracy() is not None:
+        lines.append(f"Held-out documents are scored with the document type a classifier fitted on the other "
+                     f"documents guesses from their opening text, as a user's file is (right for "
+                     f"{doc_types.accuracy():.1%} of them); training uses the manifest's types.")
     aims_summary = probe.summary() if probe is not None and probe.statements else None
     if aims_summary:
         lines.append(
@@ -357,6 +402,8 @@ def run_cv(
         "with_seed_passages": bool(extra), "hand_written_last_changed": changed, "folds": cv.fold_info,
         "seconds": round(seconds, 1), "lines": lines, "new_documents": subset,
         "aims_sentences": aims_summary,
+        "doc_types": ("inferred per fold" if doc_types is not None else "manifest"),
+        "doc_type_accuracy": doc_types.accuracy() if doc_types is not None else None,
     }
     return result, cv
 

@@ -67,8 +67,8 @@ def evaluate_sealed(model_spec: str | None = None, *, n_resamples: int = 1000, s
     from tipnlp.evaluation.io import GoldRecord
     from tipnlp.gold import export_records
 
-    records = [GoldRecord.from_dict(r, where="sealed gold") for r in export_records("sealed")]
     model = load_model(model_spec)
+    records = [GoldRecord.from_dict(r, where="sealed gold") for r in _as_users_see_them(export_records("sealed"), model)]
     name = model_spec or model_name_of(model)
     result = evaluate_model(records, model, model_name=name, batch_size=batch_size, n_resamples=n_resamples,
                             seed=seed, return_result=True)
@@ -76,6 +76,22 @@ def evaluate_sealed(model_spec: str | None = None, *, n_resamples: int = 1000, s
     line = ledger_line(result.metrics, _commit(), op=op)
     append_ledger(line, ledger)
     return line
+
+
+def _as_users_see_them(rows, model) -> list[dict[str, Any]]:
+    """Sealed passages with the document type the model's own guesser gives their document (a user's
+    file has no manifest row); unchanged when the model has no guesser."""
+    from tipnlp.doc_types import DocTypeClassifier
+    from tipnlp.gold import CorpusTexts
+
+    rows = list(rows)
+    guesser = DocTypeClassifier.load(getattr(model, "path_", None))
+    if guesser is None:
+        return rows
+    texts = CorpusTexts()
+    docs = sorted({r["doc_id"] for r in rows})
+    guess = {d: t for d, (t, _) in zip(docs, guesser.predict([texts.document(d).text for d in docs]))}
+    return [{**r, "meta": {**r["meta"], "doc_type": guess[r["doc_id"]]}} for r in rows]
 
 
 def _sealed_ops(model_spec: str | None, records) -> dict[str, Any] | None:

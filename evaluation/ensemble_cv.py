@@ -1,0 +1,115 @@
+"""Ensembles of saved out-of-fold scores (evaluation/oof_cv.py), scored without peeking at the fold.
+
+    python evaluation/ensemble_cv.py evaluation/oof/k3/context_sentence.npz evaluation/oof/k3/finetuned_minilm_cv.npz
+
+Every file must hold the same passages and folds. For each held-out fold, the members' weights
+(a grid over the simplex, step 0.25) and the per-theme thresholds are chosen on the *other* folds'
+out-of-fold scores, then applied to the held-out fold ("cross-fitted"), so no number below was tuned
+on the passages it scores. Prints one row per member and per ensemble: macro F1 (cross-fitted
+thresholds), mean average precision, per-theme F1, and the weights chosen per fold.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def _load(path: Path) -> dict:
+    with np.load(path, allow_pickle=False) as z:
+        return {"ids": z["ids"], "folds": z["folds"], "scores": z["scores"].astype(float),
+                "themes": [str(t) for t in z["themes"]], "name": path.stem}
+
+
+def _f1(y: np.ndarray, s: np.ndarray, thr: float) -> float:
+    p = s >= thr
+    tp = int((p & (y == 1)).sum())
+    fp = int((p & (y == 0)).sum())
+    fn = int((~p & (y == 1)).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def _best_threshold(y: np.ndarray, s: np.ndarray) -> float:
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    return float(max(grid, key=lambda t: (_f1(y, s, t), -abs(t - 0.5))))
+
+
+def _weights(n: int, step: float = 0.25) -> list[np.ndarray]:
+    ticks = np.round(np.arange(0, 1 + 1e-9, step), 4)
+    return [np.array(w) for w in itertools.product(ticks, repeat=n) if abs(sum(w) - 1) < 1e-9]
+
+
+def cross_fitted(stack: np.ndarray, y: np.ndarray, folds: np.ndarray, weights: list[np.ndarray]) -> dict:
+    """stack: (members, n, themes). Weights chosen by mean AP, thresholds by F1, on the other folds."""
+    from sklearn.metrics import average_precision_score
+
+    n_themes = y.shape[1]
+    final = np.zeros(y.shape)
+    labels = np.zeros(y.shape, dtype=bool)
+    chosen = []
+    for f in np.unique(folds):
+        tr, te = folds != f, folds == f
+
+        def map_of(w):
+            s = np.tensordot(w, stack[:, tr], axes=1)
+            return np.mean([average_precision_score(y[tr, j], s[:, j]) for j in range(n_themes)])
+
+        w = max(weights, key=map_of) if len(weights) > 1 else weights[0]
+        chosen.append([float(x) for x in w])
+        s_tr = np.tensordot(w, stack[:, tr], axes=1)
+        s_te = np.tensordot(w, stack[:, te], axes=1)
+        final[te] = s_te
+        for j in range(n_themes):
+            labels[te, j] = s_te[:, j] >= _best_threshold(y[tr, j], s_tr[:, j])
+    f1 = []
+    for j in range(n_themes):
+        tp = int((labels[:, j] & (y[:, j] == 1)).sum())
+        fp = int((labels[:, j] & (y[:, j] == 0)).sum())
+        fn = int((~labels[:, j] & (y[:, j] == 1)).sum())
+        f1.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    aps = [average_precision_score(y[:, j], final[:, j]) for j in range(n_themes)]
+    return {"macro_f1": float(np.mean(f1)), "f1": f1, "mean_ap": float(np.mean(aps)), "ap": aps, "weights": chosen}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("files", nargs="+", type=Path)
+    ap.add_argument("--json", type=Path, help="Also write the rows here.")
+    args = ap.parse_args()
+
+    from tipnlp.evaluation.cv import gold_pool
+    from tipnlp.evaluation.metrics import label_matrix
+
+    members = [_load(p) for p in args.files]
+    base = members[0]
+    for m in members[1:]:
+        if not (np.array_equal(m["ids"], base["ids"]) and np.array_equal(m["folds"], base["folds"])):
+            raise SystemExit(f"{m['name']}: not the same passages and folds as {base['name']}")
+    records, _ = gold_pool()
+    by_id = {r["id"]: r for r in records}
+    y, _ = label_matrix([by_id[str(i)]["labels"] for i in base["ids"]], base["themes"])
+    stack = np.stack([m["scores"] for m in members])
+    rows = []
+    for i, m in enumerate(members):
+        one = [np.eye(len(members))[i]]
+        rows.append({"model": m["name"], **cross_fitted(stack, y, base["folds"], one)})
+    for size in range(2, len(members) + 1):
+        for combo in itertools.combinations(range(len(members)), size):
+            sub = stack[list(combo)]
+            rows.append({"model": " + ".join(members[i]["name"] for i in combo),
+                         **cross_fitted(sub, y, base["folds"], _weights(size))})
+    print(f"{len(np.unique(base['folds']))} folds, {len(y)} passages; themes: {', '.join(base['themes'])}")
+    print("| model | macro F1 (cross-fitted) | mean AP | F1 per theme | weights per fold |")
+    print("|---|---:|---:|---|---|")
+    for r in rows:
+        print(f"| {r['model']} | {r['macro_f1']:.3f} | {r['mean_ap']:.3f} | "
+              f"{' / '.join(f'{x:.3f}' for x in r['f1'])} | {r['weights'] if ' + ' in r['model'] else ''} |")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
