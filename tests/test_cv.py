@@ -112,3 +112,32 @@ def test_cross_validation_runs_for_the_cpu_model_families(config):
     result = cross_validate(config, recs, [r["doc_id"] for r in recs], 2, themes=THEMES, inner_k=0)
     assert result.scores.shape == (len(recs), len(THEMES))
     assert np.isfinite(result.scores).all()
+
+
+def test_held_out_documents_are_scored_with_guessed_types_and_training_can_use_guessed_types_too():
+    """A user's file has no manifest type: CV scores held-out documents with the guesser's type, and a
+    config may train on guessed types as well (``data: {doc_types: guessed}``)."""
+    from tipnlp.classifiers import context
+
+    recs = _records()
+    seen: dict[str, list[str]] = {"fit": [], "predict": []}
+    original_fit, original_proba = context.ContextSentenceClassifier.fit, context.ContextSentenceClassifier.predict_proba
+
+    def fit(self, inputs, labels):
+        seen["fit"] += [x["doc_type"] for x in inputs]
+        return original_fit(self, inputs, labels)
+
+    def predict_proba(self, inputs):
+        seen["predict"] += [x["doc_type"] for x in inputs]
+        return original_proba(self, inputs)
+
+    context.ContextSentenceClassifier.fit, context.ContextSentenceClassifier.predict_proba = fit, predict_proba
+    try:
+        config = {"name": "c", "family": "context", "params": {"min_df": 1, "calibration_folds": 2, "sentence_folds": 2}}
+        cross_validate(config, recs, [r["doc_id"] for r in recs], 2, themes=THEMES, inner_k=0,
+                       doc_types=lambda docs: {d: "guidance" for d in docs},
+                       train_doc_types={r["doc_id"]: "other" for r in recs})
+    finally:
+        context.ContextSentenceClassifier.fit, context.ContextSentenceClassifier.predict_proba = original_fit, original_proba
+    assert set(seen["fit"]) == {"other"}
+    assert "guidance" in seen["predict"] and "law" not in seen["predict"]

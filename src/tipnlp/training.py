@@ -82,7 +82,8 @@ def _meta_base(config: dict[str, Any], seed: int) -> dict[str, Any]:
 def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path, dict[str, Any]]:
     from tipnlp.classifiers import models_dir
     from tipnlp.evaluation.cv import (
-        _fit, _seed_records, document_groups, inner_thresholds, model_inputs, threshold_grid,
+        DocTypeInference, _fit, _seed_records, document_groups, inner_thresholds, model_inputs, threshold_grid,
+        uses_guessed_doc_types, with_doc_types,
     )
     from tipnlp.evaluation.metrics import label_matrix
     from tipnlp.gold import CorpusTexts, export_records
@@ -95,6 +96,9 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
     themes = core_theme_ids()
     say("loading gold data (all non-sealed documents)")
     records = list(export_records("all", corpus_dir))
+    if uses_guessed_doc_types(config):
+        say("guessing every document's type, cross-fitted (the model meets guessed types in use)")
+        records = with_doc_types(records, DocTypeInference(corpus_dir).cross_fitted())
     extra = _seed_records((config.get("data") or {}).get("extra", []) or [])
     say(f"fitting {config['family']} on {len(records)} gold + {len(extra)} seed passages")
     t0 = time.perf_counter()

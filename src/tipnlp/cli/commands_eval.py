@@ -342,8 +342,10 @@ def _cross_validate_ops(k: int, configs: Optional[list[Path]], report: Path | No
     params = dict(load_config(cfg_path).get("op_ranker") or {})
     params.pop("secondary_threshold", None)
     records, groups = gold_pool()
+    from tipnlp.evaluation.cv import DocTypeInference
+
     result = cross_validate_ops(records, groups, k, seed=seed, ranker_params=params,
-                                progress=lambda m: print(m, file=sys.stderr))
+                                progress=lambda m: print(m, file=sys.stderr), doc_types=DocTypeInference())
     text = render_op_report(result)
     if report is not None:
         report.mkdir(parents=True, exist_ok=True)

@@ -160,6 +160,19 @@ def build_model(config: Mapping[str, Any], themes: Sequence[str]) -> Any:
     return model
 
 
+def with_doc_types(records: Sequence[Mapping[str, Any]], types: Mapping[str, str] | None) -> list[Mapping[str, Any]]:
+    """The records with their document's type replaced by ``types[doc_id]`` (unchanged without ``types``)."""
+    if not types:
+        return list(records)
+    return [{**r, "meta": {**(r.get("meta") or {}), "doc_type": types.get(r.get("doc_id", ""), "")}}
+            if r.get("doc_id") in types else r for r in records]
+
+
+def uses_guessed_doc_types(config: Mapping[str, Any]) -> bool:
+    """``data: {doc_types: guessed}``: train on the cross-fitted guessed types, not the manifest's."""
+    return ((config.get("data") or {}).get("doc_types") or "manifest") == "guessed"
+
+
 def _fit(config, themes, train: Sequence[Mapping[str, Any]], extra: Sequence[Mapping[str, Any]]):
     model = build_model(config, themes)
     rows = list(train) + list(extra)
@@ -196,6 +209,7 @@ def cross_validate(
     themes: Sequence[str], extra: Sequence[Mapping[str, Any]] = (), inner_k: int = 3, seed: int = 0,
     progress: Progress | None = None, probe: Callable[[Any, set[str], Mapping[str, float]], None] | None = None,
     doc_types: "Callable[[set[str]], Mapping[str, str]] | None" = None,
+    train_doc_types: Mapping[str, str] | None = None,
 ) -> CVResult:
     """Retrain ``config``'s model on each fold's training documents, score the held-out documents.
 
@@ -213,7 +227,7 @@ def cross_validate(
     for f in range(k):
         seed_everything(int(config.get("seed", 0)))
         tr_idx, te_idx = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
-        train = [records[i] for i in tr_idx]
+        train = with_doc_types([records[i] for i in tr_idx], train_doc_types)
         say(f"fold {f + 1}/{k}: {len(tr_idx)} training passages, {len(te_idx)} held out")
         t0 = time.perf_counter()
         model = _fit(config, themes, train, extra)
@@ -281,6 +295,25 @@ class DocTypeInference:
         self.guesses.append({d: guesses[d] for d in order})
         return guesses
 
+    def cross_fitted(self, k: int = 5) -> dict[str, str]:
+        """Every corpus document's type as guessed by a guesser fitted on the other folds (twins kept
+        together): the noisy types a model is trained with when it should meet types as users' files get them."""
+        from tipnlp.doc_types import DocTypeClassifier
+
+        group = {d: str(self.rows[d].get("twin_of") or d) for d in self.ids}
+        keys = sorted(set(group.values()))
+        fold_of = {g: i % k for i, g in enumerate(sorted(keys, key=lambda g: hashlib.sha1(g.encode()).hexdigest()))}
+        out: dict[str, str] = {}
+        for f in range(k):
+            fit = [i for i, d in enumerate(self.ids) if fold_of[group[d]] != f]
+            held = [i for i, d in enumerate(self.ids) if fold_of[group[d]] == f]
+            if not held:
+                continue
+            clf = DocTypeClassifier().fit([self.texts[i] for i in fit], [self.types[i] for i in fit])
+            for i, (t, _) in zip(held, clf.predict([self.texts[i] for i in held])):
+                out[self.ids[i]] = t
+        return out
+
     def accuracy(self) -> float | None:
         pairs = [(t, self.types[self.ids.index(d)]) for g in self.guesses for d, t in g.items()]
         return sum(a == b for a, b in pairs) / len(pairs) if pairs else None
@@ -342,9 +375,11 @@ def run_cv(
     extra = _seed_records(extra_paths) if with_extra else []
     t0 = time.perf_counter()
     probe = AimsProbe(corpus_dir) if aims else None
-    doc_types = DocTypeInference(corpus_dir) if infer_doc_types else None
+    doc_types = DocTypeInference(corpus_dir) if infer_doc_types or uses_guessed_doc_types(config) else None
+    train_types = doc_types.cross_fitted() if doc_types is not None and uses_guessed_doc_types(config) else None
     cv = cross_validate(config, records, groups, k, themes=themes, extra=extra, inner_k=inner_k, seed=seed,
-                        progress=progress, probe=probe, doc_types=doc_types)
+                        progress=progress, probe=probe, doc_types=doc_types if infer_doc_types else None,
+                        train_doc_types=train_types)
     seconds = time.perf_counter() - t0
     name = f"{config['name']}{'' if with_extra or not extra_paths else ' (no seeds)'}"
     preds = cv.predictions([r["id"] for r in records])
@@ -388,7 +423,8 @@ def run_cv(
     if doc_types is not None and doc_types.accuracy() is not None:
         lines.append(f"Held-out documents are scored with the document type a classifier fitted on the other "
                      f"documents guesses from their opening text, as a user's file is (right for "
-                     f"{doc_types.accuracy():.1%} of them); training uses the manifest's types.")
+                     f"{doc_types.accuracy():.1%} of them); training uses "
+                     + ("types guessed the same way (cross-fitted)." if train_types else "the manifest's types."))
     aims_summary = probe.summary() if probe is not None and probe.statements else None
     if aims_summary:
         lines.append(
@@ -402,7 +438,8 @@ def run_cv(
         "with_seed_passages": bool(extra), "hand_written_last_changed": changed, "folds": cv.fold_info,
         "seconds": round(seconds, 1), "lines": lines, "new_documents": subset,
         "aims_sentences": aims_summary,
-        "doc_types": ("inferred per fold" if doc_types is not None else "manifest"),
+        "doc_types": ("inferred per fold" if infer_doc_types else "manifest"),
+        "train_doc_types": "guessed (cross-fitted)" if train_types else "manifest",
         "doc_type_accuracy": doc_types.accuracy() if doc_types is not None else None,
     }
     return result, cv

@@ -71,8 +71,10 @@ def _score(rankings: list[list[int]], pairs, themes, docs: Sequence[str] | None 
 def cross_validate_ops(
     records: Sequence[Mapping[str, Any]], groups: Sequence[str], k: int = 5, *, seed: int = 0,
     ranker_params: Mapping[str, Any] | None = None, progress: Progress | None = None,
+    doc_types: Callable[[set[str]], Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """Out-of-fold rankings of the OP ranker and the two baselines, scored."""
+    """Out-of-fold rankings of the OP ranker and the two baselines, scored. ``doc_types(test_doc_ids)``:
+    the document types held-out passages are ranked with (guessed, as for a user's file)."""
     from tipnlp.evaluation.cv import assign_folds
     from tipnlp.linking import OpLinker
     from tipnlp.op_ranking import OpRanker
@@ -101,7 +103,12 @@ def cross_validate_ops(
         test = [(n, pr) for n, pr in enumerate(pairs) if folds[pr[0]] == f]
         if not test:
             continue
-        rk = ranker.rank([records[pr[0]] for _, pr in test], [[pr[1]] for _, pr in test])
+        held = [records[pr[0]] for _, pr in test]
+        if doc_types is not None:
+            from tipnlp.evaluation.cv import with_doc_types
+
+            held = with_doc_types(held, doc_types({r["doc_id"] for r in held}))
+        rk = ranker.rank(held, [[pr[1]] for _, pr in test])
         links = linker.link_many([records[pr[0]]["text"] for _, pr in test], [[pr[1]] for _, pr in test], top=20)
         for (n, pr), r, lk in zip(test, rk, links):
             ranked["ranker"][n] = [op for op, _ in r[pr[1]]]
@@ -123,6 +130,7 @@ def cross_validate_ops(
             best = (f1, float(thr))
     out["secondary"] = {"threshold": best[1], "f1": best[0]}
     out["k"] = k
+    out["doc_types"] = "inferred per fold" if doc_types is not None else "manifest"
     out["documents"] = len({records[i]["doc_id"] for i, *_ in pairs})
     return out
 
@@ -142,7 +150,9 @@ def render_op_report(result: Mapping[str, Any], sealed: Mapping[str, Any] | None
              "refits the ranker and the earlier linker on the other folds). Top-1: the top OP is the gold primary; "
              "in gold: the top OP is the primary or a secondary OP of the gold; MRR: mean reciprocal rank of the "
              "gold primary. Per document: top-1 averaged within each document first, then over documents (one "
-             "document with many pairs cannot carry the figure).", ""]
+             "document with many pairs cannot carry the figure). Document types of held-out passages: "
+             + ("guessed from the document's opening by a guesser fitted on the other folds, as for a user's file."
+                if result.get("doc_types", "").startswith("inferred") else "the corpus manifest's."), ""]
     lines += ["| method | pairs | top-1 | top-1 per document | top-1 in gold | MRR | "
               + " | ".join(f"top-1 {t}" for t in themes) + " |",
               "|---|---:|---:|---:|---:|---:|" + "---:|" * len(themes)]
