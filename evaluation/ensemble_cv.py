@@ -42,8 +42,10 @@ def _weights(n: int, step: float = 0.25) -> list[np.ndarray]:
     return [np.array(w) for w in itertools.product(ticks, repeat=n) if abs(sum(w) - 1) < 1e-9]
 
 
-def cross_fitted(stack: np.ndarray, y: np.ndarray, folds: np.ndarray, weights: list[np.ndarray]) -> dict:
-    """stack: (members, n, themes). Weights chosen by mean AP, thresholds by F1, on the other folds."""
+def cross_fitted(stack: np.ndarray, y: np.ndarray, folds: np.ndarray, weights: list[np.ndarray],
+                 subset: np.ndarray | None = None) -> dict:
+    """stack: (members, n, themes). Weights chosen by mean AP, thresholds by F1, on the other folds;
+    scored on every passage, or on ``subset`` (a boolean mask) only."""
     from sklearn.metrics import average_precision_score
 
     n_themes = y.shape[1]
@@ -64,6 +66,8 @@ def cross_fitted(stack: np.ndarray, y: np.ndarray, folds: np.ndarray, weights: l
         final[te] = s_te
         for j in range(n_themes):
             labels[te, j] = s_te[:, j] >= _best_threshold(y[tr, j], s_tr[:, j])
+    if subset is not None:
+        y, final, labels = y[subset], final[subset], labels[subset]
     f1 = []
     for j in range(n_themes):
         tp = int((labels[:, j] & (y[:, j] == 1)).sum())
@@ -78,6 +82,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+", type=Path)
     ap.add_argument("--json", type=Path, help="Also write the rows here.")
+    ap.add_argument("--new-documents", action="store_true",
+                    help="Score only the documents added in 2026-12 (no rule or seed was written from them); "
+                         "weights and thresholds still come from the other folds' passages.")
     args = ap.parse_args()
 
     from tipnlp.evaluation.cv import gold_pool
@@ -92,16 +99,21 @@ def main() -> None:
     by_id = {r["id"]: r for r in records}
     y, _ = label_matrix([by_id[str(i)]["labels"] for i in base["ids"]], base["themes"])
     stack = np.stack([m["scores"] for m in members])
+    subset = None
+    if args.new_documents:
+        subset = np.array([(by_id[str(i)].get("meta") or {}).get("split") == "cv" for i in base["ids"]])
     rows = []
     for i, m in enumerate(members):
         one = [np.eye(len(members))[i]]
-        rows.append({"model": m["name"], **cross_fitted(stack, y, base["folds"], one)})
+        rows.append({"model": m["name"], **cross_fitted(stack, y, base["folds"], one, subset)})
     for size in range(2, len(members) + 1):
         for combo in itertools.combinations(range(len(members)), size):
             sub = stack[list(combo)]
             rows.append({"model": " + ".join(members[i]["name"] for i in combo),
-                         **cross_fitted(sub, y, base["folds"], _weights(size))})
-    print(f"{len(np.unique(base['folds']))} folds, {len(y)} passages; themes: {', '.join(base['themes'])}")
+                         **cross_fitted(sub, y, base["folds"], _weights(size), subset)})
+    scored = int(subset.sum()) if subset is not None else len(y)
+    print(f"{len(np.unique(base['folds']))} folds, {scored} passages scored"
+          + (" (documents added in 2026-12)" if subset is not None else "") + f"; themes: {', '.join(base['themes'])}")
     print("| model | macro F1 (cross-fitted) | mean AP | F1 per theme | weights per fold |")
     print("|---|---:|---:|---|---|")
     for r in rows:
