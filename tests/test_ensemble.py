@@ -77,3 +77,19 @@ def test_a_member_folder_missing_is_a_clear_model_error(tmp_path):
 def test_bad_ensemble_settings_are_refused(members, evidence_from):
     with pytest.raises(ModelError):
         EnsembleClassifier(THEMES, members=members, evidence_from=evidence_from)
+
+
+def test_a_saved_tfidf_model_scores_the_same_frozen_without_loading_scikit_learn_vectorizers(tmp_path):
+    from tipnlp.classifiers.tfidf import TfidfLinearClassifier
+
+    inputs, labels = _data()
+    model = TfidfLinearClassifier(THEMES, min_df=1, char_ngrams=(3, 4), calibration_folds=2,
+                                  lexicon_features="rules").fit(inputs, labels)
+    texts = [x["text"] for x in inputs[:6]]
+    fresh = model.predict_proba(texts)
+    model.save(tmp_path / "t")
+    loaded = TfidfLinearClassifier.load(tmp_path / "t")
+    assert "word_vectorizer_" not in loaded.__dict__  # scoring needs no scikit-learn object
+    assert np.allclose(loaded.predict_proba(texts), fresh, atol=1e-5)
+    assert len(loaded._feature_names()) > 0  # n-gram evidence reads the vectorisers on demand
+    assert "word_vectorizer_" in loaded.__dict__

@@ -16,6 +16,7 @@ import numpy as np
 from tipnlp.classifiers.base import ThemeClassifier
 
 STATE_FILE = "tfidf.joblib"
+FROZEN_FILE = "tfidf_frozen"  # tfidf_frozen.json + .npz: scoring without scikit-learn (see classifiers.frozen)
 LEXICON_FILE = "lexicon.yaml"
 
 
@@ -162,11 +163,27 @@ class TfidfLinearClassifier(ThemeClassifier):
             groups=np.array(groups) if grouped else None, oof_out=self.oof_proba_,
         )
         self.n_features_in_ = x.shape[1]
+        self._freeze()
         return self
 
+    def _freeze(self) -> None:
+        from tipnlp.classifiers.frozen import FrozenTfidf
+
+        self.frozen_ = {"word": FrozenTfidf.from_sklearn(self.word_vectorizer_),
+                        "char": FrozenTfidf.from_sklearn(self.char_vectorizer_)}
+
     def decision_function(self, texts: Sequence[Any]) -> np.ndarray:
-        x = self._features(_texts_and_groups(texts)[0])
-        return np.asarray(x @ self.coef_.T) + self.intercept_[None, :]
+        texts = _texts_and_groups(texts)[0]
+        frozen = getattr(self, "frozen_", None)
+        if frozen is None:
+            x = self._features(texts)
+            return np.asarray(x @ self.coef_.T) + self.intercept_[None, :]
+        # the same linear scores from frozen vocabularies: no scikit-learn import at inference
+        nw, nc = frozen["word"].size, frozen["char"].size
+        z = frozen["word"].dot(texts, self.coef_[:, :nw]) + frozen["char"].dot(texts, self.coef_[:, nw:nw + nc])
+        if self.lexicon_features != "none":
+            z += np.asarray(self._lexicon_block(texts) @ self.coef_[:, nw + nc:].T)
+        return z + self.intercept_[None, :]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         if not len(texts):
@@ -221,6 +238,14 @@ class TfidfLinearClassifier(ThemeClassifier):
     def _save_state(self, path: Path) -> None:
         import joblib
 
+        from tipnlp.classifiers.frozen import save_frozen
+
+        if getattr(self, "frozen_", None) is None:
+            self._freeze()
+        save_frozen(path / FROZEN_FILE, self.frozen_,
+                    {"coef": self.coef_.astype(np.float32), "intercept": np.asarray(self.intercept_, dtype=np.float64),
+                     "platt": np.asarray(self.platt_, dtype=np.float64)},
+                    {"rule_index": getattr(self, "rule_index_", {})})
         state = {
             "word_vectorizer": self.word_vectorizer_, "char_vectorizer": self.char_vectorizer_,
             "coef": self.coef_.astype(np.float32), "intercept": self.intercept_, "platt": self.platt_,
@@ -231,17 +256,43 @@ class TfidfLinearClassifier(ThemeClassifier):
             (path / LEXICON_FILE).write_text(self.lexicon_text_, encoding="utf-8")
 
     def _load_state(self, path: Path) -> None:
+        self._path = path
+        if (path / f"{FROZEN_FILE}.json").is_file():
+            from tipnlp.classifiers.frozen import load_frozen
+
+            vecs, arrays, meta = load_frozen(path / FROZEN_FILE)
+            self.frozen_ = vecs
+            self.coef_, self.intercept_, self.platt_ = arrays["coef"], arrays["intercept"], arrays["platt"]
+            self.rule_index_ = meta.get("rule_index", {})
+            self.n_features_in_ = self.coef_.shape[1]
+            self._load_lexicon(path)
+            return  # the scikit-learn vectorizers are read only if n-gram evidence asks for them
+        self._load_sklearn(path)
+
+    def __getattr__(self, name: str) -> Any:
+        # word_vectorizer_/char_vectorizer_ of a model loaded frozen: read on first use (evidence)
+        if name in ("word_vectorizer_", "char_vectorizer_") and "_path" in self.__dict__:
+            self._load_sklearn(self.__dict__["_path"], vectorizers_only=True)
+            return self.__dict__[name]
+        raise AttributeError(name)
+
+    def _load_lexicon(self, path: Path) -> None:
+        if self.lexicon_features != "none":
+            self.lexicon_path_ = str(path / LEXICON_FILE)
+            self.lexicon_text_ = (path / LEXICON_FILE).read_text(encoding="utf-8")
+            self._lexicon_model = None
+
+    def _load_sklearn(self, path: Path, vectorizers_only: bool = False) -> None:
         import joblib
 
         state = joblib.load(path / STATE_FILE)
         self.word_vectorizer_ = state["word_vectorizer"]
         self.char_vectorizer_ = state["char_vectorizer"]
+        if vectorizers_only:
+            return
         self.coef_ = state["coef"]
         self.intercept_ = state["intercept"]
         self.platt_ = state["platt"]
         self.rule_index_ = state.get("rule_index", {})
         self.n_features_in_ = self.coef_.shape[1]
-        if self.lexicon_features != "none":
-            self.lexicon_path_ = str(path / LEXICON_FILE)
-            self.lexicon_text_ = (path / LEXICON_FILE).read_text(encoding="utf-8")
-            self._lexicon_model = None
+        self._load_lexicon(path)
