@@ -122,6 +122,9 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
     ranker = OpRanker(**ranker_params).fit(with_ops, [r["meta"]["ops"] for r in with_ops])
     if "secondary_threshold" in ranker_params:
         ranker.secondary_threshold_ = float(ranker_params["secondary_threshold"])
+    else:
+        say("tuning the secondary-OP threshold on out-of-fold OP rankings")
+        ranker.secondary_threshold_ = _secondary_threshold(records, ranker_params, corpus_dir, seed)
     say("fitting the document-type classifier on the corpus manifest")
     doc_typer = _fit_doc_typer(config, corpus_dir)
     t0 = time.perf_counter()
@@ -144,6 +147,21 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
     doc_typer.save(out)
     say(f"saved {out}")
     return out, meta
+
+
+def _secondary_threshold(records, ranker_params, corpus_dir, seed) -> float:
+    """The probability from which a non-primary OP is listed, tuned like the theme thresholds: on
+    document-grouped out-of-fold rankings of the OP gold (the F1 of recovering annotators' secondary OPs)."""
+    from tipnlp.evaluation.cv import document_groups
+    from tipnlp.evaluation.op_eval import cross_validate_ops
+    from tipnlp.gold import CorpusTexts
+
+    texts = CorpusTexts(corpus_dir)
+    doc_ids = sorted({r["doc_id"] for r in records})
+    groups = document_groups(doc_ids, texts.rows, {d: texts.document(d).text for d in doc_ids})
+    params = {k: v for k, v in ranker_params.items() if k != "secondary_threshold"}
+    result = cross_validate_ops(records, [groups[r["doc_id"]] for r in records], 5, seed=seed, ranker_params=params)
+    return float(result["secondary"]["threshold"])
 
 
 def _fit_doc_typer(config, corpus_dir):
