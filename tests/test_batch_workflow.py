@@ -102,8 +102,11 @@ def test_interrupted_batch_says_how_to_resume_and_report_says_what_remains(tmp_p
     args = _tipnlp("batch", str(folder), "--out", str(out), "--model", "lexicon", "--workers", "1", "--no-progress")
     docs_file = out / "documents.jsonl"
     for delay in ("0.3", "1.5"):  # a slower run when the first finished before the interrupt could land
+        # a terminal's Ctrl-C: SIGINT at its default even when this suite runs in the background
+        # (a shell starts background jobs with SIGINT ignored, and the child would inherit that)
         proc = subprocess.Popen(args + ["--overwrite"], env=_env(TIPNLP_BATCH_TEST_DELAY=delay),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:
             if docs_file.exists() and docs_file.read_bytes().count(b"\n") >= 2:
