@@ -121,3 +121,20 @@ def make_html(
     path = Path(path)
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
+
+
+def theme_records(n_docs: int, per_doc: int) -> list[dict]:
+    """Small made-up documents of gold-like records: supply-chain duties, victim protection and plain
+    procedure, ``per_doc`` passages in each of ``n_docs`` documents."""
+    recs = []
+    for d in range(n_docs):
+        for k in range(per_doc):
+            if k % 3 == 0:
+                text, labels = f"Company {d} shall audit its suppliers and report on forced labour risk {k}.", ["supply_chains"]
+            elif k % 3 == 1:
+                text, labels = f"A victim of trafficking shall not be prosecuted for offence {d}-{k}.", ["non_punishment"]
+            else:
+                text, labels = f"The minister may make regulations on form {d}-{k} and fees.", []
+            recs.append({"id": f"doc{d}:{k}", "doc_id": f"doc{d}", "text": text, "labels": labels,
+                         "meta": {"heading": "", "doc_type": "law"}})
+    return recs

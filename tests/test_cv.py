@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from factories import theme_records
 
 from tipnlp.evaluation.cv import assign_folds, cross_validate, document_groups
 
@@ -50,24 +51,8 @@ def test_too_few_groups_for_the_folds_is_a_clear_error():
         assign_folds(["a", "a", "b"], np.zeros((3, 5)), 3)
 
 
-def _records():
-    """Small made-up documents: supply-chain duties, victim protection and plain procedure."""
-    recs = []
-    for d in range(12):
-        for k in range(6):
-            if k % 3 == 0:
-                text, labels = f"Company {d} shall audit its suppliers and report on forced labour risk {k}.", ["supply_chains"]
-            elif k % 3 == 1:
-                text, labels = f"A victim of trafficking shall not be prosecuted for offence {d}-{k}.", ["non_punishment"]
-            else:
-                text, labels = f"The minister may make regulations on form {d}-{k} and fees.", []
-            recs.append({"id": f"doc{d}:{k}", "doc_id": f"doc{d}", "text": text, "labels": labels,
-                         "meta": {"heading": "", "doc_type": "law"}})
-    return recs
-
-
 def test_cross_validation_scores_every_passage_with_a_model_that_never_saw_its_document():
-    recs = _records()
+    recs = theme_records(12, 6)
     seen_by_fold: list[tuple[set, set]] = []
 
     def probe(model, held_out, thresholds):
@@ -108,7 +93,7 @@ def test_cross_validation_scores_every_passage_with_a_model_that_never_saw_its_d
 def test_cross_validation_runs_for_the_cpu_model_families(config):
     """`tipnlp evaluate --cv` retrains any family from its config; the MiniLM families go through the same
     path (their tiny training loops are tested in test_transformer_families.py)."""
-    recs = _records()
+    recs = theme_records(12, 6)
     result = cross_validate(config, recs, [r["doc_id"] for r in recs], 2, themes=THEMES, inner_k=0)
     assert result.scores.shape == (len(recs), len(THEMES))
     assert np.isfinite(result.scores).all()
@@ -119,7 +104,7 @@ def test_held_out_documents_are_scored_with_guessed_types_and_training_can_use_g
     config may train on guessed types as well (``data: {doc_types: guessed}``)."""
     from tipnlp.classifiers import context
 
-    recs = _records()
+    recs = theme_records(12, 6)
     seen: dict[str, list[str]] = {"fit": [], "predict": []}
     original_fit, original_proba = context.ContextSentenceClassifier.fit, context.ContextSentenceClassifier.predict_proba
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from factories import theme_records
 
 from tipnlp.classifiers.ensemble import EnsembleClassifier
 from tipnlp.errors import ModelError
@@ -12,19 +13,10 @@ THEMES = ["supply_chains", "non_punishment"]
 
 
 def _data():
-    """Made-up passages of six documents."""
-    inputs, labels = [], []
-    for d in range(6):
-        for k in range(5):
-            if k % 3 == 0:
-                text, labs = f"Company {d} shall audit its suppliers for forced labour risk in year {k}.", ["supply_chains"]
-            elif k % 3 == 1:
-                text, labs = f"A victim of trafficking shall not be punished for offence {d}-{k}.", ["non_punishment"]
-            else:
-                text, labs = f"The committee {d} meets on day {k} to approve its minutes.", []
-            inputs.append({"text": text, "heading": "", "doc_type": "law", "doc_id": f"doc{d}"})
-            labels.append(labs)
-    return inputs, labels
+    """Made-up passages of six documents, as records with their document id (grouped calibration)."""
+    recs = theme_records(6, 5)
+    return ([{"text": r["text"], "heading": "", "doc_type": "law", "doc_id": r["doc_id"]} for r in recs],
+            [r["labels"] for r in recs])
 
 
 MEMBERS = [

@@ -86,7 +86,7 @@ def test_save_and_load_give_the_same_ranking(tmp_path):
 def test_inference_without_scikit_learn_matches_the_training_features():
     inputs, gold = _gold()
     ranker = OpRanker().fit(inputs, gold)
-    from tipnlp.op_ranking import _record
+    from tipnlp.records import as_record as _record
 
     records = [_record(x) for x in inputs[:6]]
     x, _ = ranker._features(records, "supply_chains")

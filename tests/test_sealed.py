@@ -7,7 +7,7 @@ import re
 from conftest import needs_corpus
 
 
-def _fake_sealed(split=None, corpus_dir=None):
+def _fake_sealed(split=None, corpus_dir=None, **_):
     assert split == "sealed"
     texts = [
         ("A victim of trafficking shall not be prosecuted for immigration offences.", ["non_punishment"]),

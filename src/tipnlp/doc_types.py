@@ -12,9 +12,12 @@ character n-grams, one multinomial logistic regression, trained on the manifest'
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tipnlp.gold import CorpusTexts
 
 STATE_FILE = "doc_type"  # doc_type.json (vocabularies, classes) + doc_type.npz (weights)
 DOC_TYPES = ("law", "convention", "protocol", "un_resolution", "un_report", "gov_report", "ngo_report",
@@ -24,10 +27,9 @@ DOC_TYPES = ("law", "convention", "protocol", "un_resolution", "un_report", "gov
 class DocTypeClassifier:
     """``fit(texts, types)`` on whole-document texts; ``predict`` gives (type, probability) per text."""
 
-    def __init__(self, chars: int = 4000, C: float = 10.0, min_confidence: float = 0.0, random_state: int = 0):
+    def __init__(self, chars: int = 4000, C: float = 10.0, random_state: int = 0):
         self.chars = chars
         self.C = C
-        self.min_confidence = min_confidence
         self.random_state = random_state
 
     def _opening(self, text: str) -> str:
@@ -53,6 +55,7 @@ class DocTypeClassifier:
         x = hstack([word.fit_transform(openings), char.fit_transform(openings)], format="csr")
         lr = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced", random_state=self.random_state)
         lr.fit(x, list(types))
+        self.n_documents_ = len(openings)
         self.classes_ = [str(c) for c in lr.classes_]
         self.coef_ = lr.coef_.astype(np.float32)
         self.intercept_ = lr.intercept_.astype(np.float64)
@@ -63,30 +66,24 @@ class DocTypeClassifier:
         """(n, n_classes) probabilities, columns in ``classes_`` order."""
         openings = [self._opening(t) for t in texts]
         v = self.vectorizers_["word"].size
-        if self.coef_.shape[0] == 1:  # two classes: one column for classes_[1]
-            z1 = (self.vectorizers_["word"].dot(openings, self.coef_[:, :v])
-                  + self.vectorizers_["char"].dot(openings, self.coef_[:, v:]) + self.intercept_[None, :])
-            z = np.hstack([np.zeros_like(z1), z1])
-        else:
-            z = (self.vectorizers_["word"].dot(openings, self.coef_[:, :v])
-                 + self.vectorizers_["char"].dot(openings, self.coef_[:, v:]) + self.intercept_[None, :])
+        z = (self.vectorizers_["word"].dot(openings, self.coef_[:, :v])
+             + self.vectorizers_["char"].dot(openings, self.coef_[:, v:]) + self.intercept_[None, :])
+        if z.shape[1] == 1:  # two classes: scikit-learn keeps one column, for classes_[1]
+            z = np.hstack([np.zeros_like(z), z])
         z = z - z.max(axis=1, keepdims=True)
         p = np.exp(z)
         return p / p.sum(axis=1, keepdims=True)
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
-        """The most probable type and its probability; ``""`` below ``min_confidence``."""
-        out = []
-        for row in self.predict_proba(texts):
-            j = int(np.argmax(row))
-            out.append((self.classes_[j] if row[j] >= self.min_confidence else "", float(row[j])))
-        return out
+        """The most probable type and its probability."""
+        proba = self.predict_proba(texts)
+        return [(self.classes_[j], float(row[j])) for row, j in zip(proba, np.argmax(proba, axis=1))]
 
     # -- persistence ----------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
         from tipnlp.classifiers.frozen import save_frozen
 
-        meta = {"chars": self.chars, "C": self.C, "min_confidence": self.min_confidence, "classes": self.classes_}
+        meta = {"chars": self.chars, "C": self.C, "classes": self.classes_, "documents": self.n_documents_}
         save_frozen(Path(path) / STATE_FILE, self.vectorizers_,
                     {"coef": self.coef_, "intercept": self.intercept_}, meta)
 
@@ -98,20 +95,20 @@ class DocTypeClassifier:
         if path is None or not (Path(path) / f"{STATE_FILE}.json").is_file():
             return None
         vecs, arrays, meta = load_frozen(Path(path) / STATE_FILE)
-        model = cls(chars=int(meta["chars"]), C=float(meta["C"]), min_confidence=float(meta["min_confidence"]))
+        model = cls(chars=int(meta["chars"]), C=float(meta["C"]))
         model.classes_ = list(meta["classes"])
+        model.n_documents_ = meta.get("documents")
         model.coef_, model.intercept_ = arrays["coef"], arrays["intercept"]
         model.vectorizers_ = vecs
         return model
 
 
-def corpus_documents(corpus_dir: str | Path | None = None, exclude: set[str] = frozenset()) -> tuple[list[str], list[str], list[str]]:
+def corpus_documents(texts: "CorpusTexts", exclude: set[str] = frozenset()) -> tuple[list[str], list[str], list[str]]:
     """(doc ids, texts, types) of the manifest's documents with a type, minus ``exclude`` (the sealed
-    split); unreadable documents (scanned PDFs) are skipped."""
+    split), read through ``texts`` (a :class:`tipnlp.gold.CorpusTexts`, shared with the caller so each
+    document is read once); unreadable documents (scanned PDFs) are skipped."""
     from tipnlp.errors import TipnlpError
-    from tipnlp.gold import CorpusTexts
 
-    texts = CorpusTexts(corpus_dir)
     ids, out_texts, types = [], [], []
     for doc_id, row in sorted(texts.rows.items()):
         if doc_id in exclude or row.get("doc_type") not in DOC_TYPES:
@@ -124,3 +121,12 @@ def corpus_documents(corpus_dir: str | Path | None = None, exclude: set[str] = f
         out_texts.append(text)
         types.append(str(row["doc_type"]))
     return ids, out_texts, types
+
+
+def check_doc_type(doc_type: str) -> str:
+    """A document type the models know, or a clear error naming the choices."""
+    from tipnlp.errors import UsageError
+
+    if doc_type not in DOC_TYPES:
+        raise UsageError(f"unknown document type {doc_type!r}", hint=f"Use one of: {', '.join(DOC_TYPES)}.")
+    return doc_type

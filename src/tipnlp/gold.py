@@ -234,10 +234,12 @@ def load_gold(
 
 
 def export_records(
-    split: str | None = None, corpus_dir: str | Path | None = None, gold_dir: Path = GOLD_DIR
+    split: str | None = None, corpus_dir: str | Path | None = None, gold_dir: Path = GOLD_DIR,
+    texts: CorpusTexts | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Gold passages with their text, in the exchange format read by ``evaluate`` and ``predict``."""
-    texts = CorpusTexts(corpus_dir)
+    """Gold passages with their text, in the exchange format read by ``evaluate`` and ``predict``
+    (``texts``: documents already read, shared with the caller)."""
+    texts = texts or CorpusTexts(corpus_dir)
     records = load_gold(split, corpus_dir, gold_dir, check=False)
     splits = load_splits() if SPLITS_FILE.is_file() else {}
     ops = load_ops(gold_dir) if split != "sealed" else {}

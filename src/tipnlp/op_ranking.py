@@ -23,6 +23,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from tipnlp.doc_types import DOC_TYPES
+from tipnlp.records import as_record
 from tipnlp.taxonomy import Taxonomy, load_taxonomy
 
 RANKER_FILE = "op_ranker"  # op_ranker.json (vocabularies) + op_ranker.npz (weights)
@@ -68,15 +69,6 @@ class Cue:
         if self.absent is not None and not self.absent.search(text):
             v += 1.0
         return v
-
-
-def _record(item: Any) -> dict[str, str]:
-    if isinstance(item, str):
-        return {"text": item, "heading": "", "doc_type": ""}
-    get = item.get if isinstance(item, Mapping) else (lambda k, d=None: getattr(item, k, d))
-    meta = get("meta") or {}
-    return {"text": get("text") or "", "heading": get("heading") or meta.get("heading") or "",
-            "doc_type": get("doc_type") or meta.get("doc_type") or ""}
 
 
 class OpRanker:
@@ -149,7 +141,7 @@ class OpRanker:
         """``op_gold[i]``: theme -> {"primary": op, "secondary": [...]} for passage ``inputs[i]``."""
         from sklearn.linear_model import LogisticRegression
 
-        records = [_record(x) for x in inputs]
+        records = [as_record(x) for x in inputs]
         self._vectorizers([r["text"] for r in records], [r["heading"] for r in records])
         self.models_ = {}
         for theme in self.taxonomy.theme_ids:
@@ -241,7 +233,7 @@ class OpRanker:
 
     def predict_proba(self, inputs: Sequence[Any], theme: str) -> tuple[list[int], np.ndarray]:
         """The theme's OPs and an (n, n_ops) array of probabilities (rows sum to 1)."""
-        records = [_record(x) for x in inputs]
+        records = [as_record(x) for x in inputs]
         cands = self.candidates(theme)
         if not cands or not records:
             return cands, np.zeros((len(records), len(cands)))

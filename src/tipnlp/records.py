@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 SCHEMA_VERSION = "1.1"  # 1.1: per-theme ranked OPs, OpLink.primary, DocumentReport.primary_ops
 
@@ -284,3 +284,22 @@ class TaggedDocument:
             "document": self.report.to_dict(),
             "passages": [p.to_dict() for p in chosen],
         }
+
+
+def as_record(item: Any) -> dict[str, str]:
+    """A model input as ``{"text", "heading", "doc_type", "doc_id"}``, from a string, a mapping (with or
+    without ``meta``) or a record object: one reading of inputs for every context-aware component."""
+    if isinstance(item, str):
+        return {"text": item, "heading": "", "doc_type": "", "doc_id": ""}
+    if isinstance(item, Mapping):
+        get = item.get
+    else:
+        def get(key, default=None):
+            return getattr(item, key, default)
+    meta = get("meta") or {}
+    return {
+        "text": get("text") or "",
+        "heading": get("heading") or meta.get("heading") or "",
+        "doc_type": get("doc_type") or meta.get("doc_type") or "",
+        "doc_id": get("doc_id") or "",
+    }

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from tipnlp.doc_types import DOC_TYPES, DocTypeClassifier
+from tipnlp.doc_types import DOC_TYPES, DocTypeClassifier, check_doc_type
 from tipnlp.op_ranking import OpRanker
 from tipnlp.records import Document, Evidence, PageSpan, PassagePrediction, TaggedDocument, ThemeScore
 from tipnlp.report import build_document_report
@@ -117,10 +117,12 @@ class Tagger:
         return "", "none"
 
     def tag_document(self, document: Document, doc_type: str | None = None) -> TaggedDocument:
+        import dataclasses
+
         kind, source = self.document_type(document, doc_type)
-        if kind:
-            document.metadata["doc_type"] = kind
-        document.metadata["doc_type_source"] = source
+        # the result's document says which type was used; the caller's document is left as it was
+        metadata = {**document.metadata, "doc_type_source": source, **({"doc_type": kind} if kind else {})}
+        document = dataclasses.replace(document, metadata=metadata)
         passages = segment(document, self.segmenter)
         # A table of contents names every theme of the document and argues none, and footnotes are
         # citations: such passages get no themes.
@@ -206,11 +208,3 @@ class Tagger:
             )
         return out
 
-
-def check_doc_type(doc_type: str) -> str:
-    """A document type the models know, or a clear error naming the choices."""
-    from tipnlp.errors import UsageError
-
-    if doc_type not in DOC_TYPES:
-        raise UsageError(f"unknown document type {doc_type!r}", hint=f"Use one of: {', '.join(DOC_TYPES)}.")
-    return doc_type

@@ -82,7 +82,7 @@ def _meta_base(config: dict[str, Any], seed: int) -> dict[str, Any]:
 def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path, dict[str, Any]]:
     from tipnlp.classifiers import models_dir
     from tipnlp.evaluation.cv import (
-        DocTypeInference, _fit, _seed_records, document_groups, inner_thresholds, model_inputs, threshold_grid,
+        DocTypeInference, _fit, _seed_records, inner_thresholds, model_inputs, record_groups, threshold_grid,
         uses_guessed_doc_types, with_doc_types,
     )
     from tipnlp.evaluation.metrics import label_matrix
@@ -95,10 +95,11 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
     seed_everything(seed)
     themes = core_theme_ids()
     say("loading gold data (all non-sealed documents)")
-    records = list(export_records("all", corpus_dir))
+    texts = CorpusTexts(corpus_dir)  # every document is read once and shared by the steps below
+    records = list(export_records("all", texts=texts))
     if uses_guessed_doc_types(config):
         say("guessing every document's type, cross-fitted (the model meets guessed types in use)")
-        records = with_doc_types(records, DocTypeInference(corpus_dir).cross_fitted())
+        records = with_doc_types(records, DocTypeInference(texts=texts).cross_fitted())
     extra = _seed_records((config.get("data") or {}).get("extra", []) or [])
     say(f"fitting {config['family']} on {len(records)} gold + {len(extra)} seed passages")
     t0 = time.perf_counter()
@@ -110,10 +111,7 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
         thresholds = tune_thresholds(y, own[: len(records)], themes, threshold_grid(config))
         source = "out-of-fold scores of the model's document-grouped calibration folds"
     else:
-        texts = CorpusTexts(corpus_dir)
-        doc_ids = sorted({r["doc_id"] for r in records})
-        groups = document_groups(doc_ids, texts.rows, {d: texts.document(d).text for d in doc_ids})
-        thresholds, _ = inner_thresholds(config, themes, records, [groups[r["doc_id"]] for r in records], extra, 3, seed)
+        thresholds, _ = inner_thresholds(config, themes, records, record_groups(records, texts), extra, 3, seed)
         source = "out-of-fold scores of a 3-fold document-grouped split"
     model.thresholds_ = thresholds
     say("fitting the OP ranker on the OP gold")
@@ -124,9 +122,9 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
         ranker.secondary_threshold_ = float(ranker_params["secondary_threshold"])
     else:
         say("tuning the secondary-OP threshold on out-of-fold OP rankings")
-        ranker.secondary_threshold_ = _secondary_threshold(records, ranker_params, corpus_dir, seed)
+        ranker.secondary_threshold_ = _secondary_threshold(records, record_groups(records, texts), ranker_params, seed)
     say("fitting the document-type classifier on the corpus manifest")
-    doc_typer = _fit_doc_typer(config, corpus_dir)
+    doc_typer = _fit_doc_typer(config, texts)
     t0 = time.perf_counter()
     model.predict_proba(model_inputs(model, records[:500]))
     pps = min(500, len(records)) / max(time.perf_counter() - t0, 1e-9)
@@ -140,7 +138,7 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
                   "op_pairs": sum(len(r["meta"]["ops"]) for r in with_ops), "fit_seconds": round(fit_seconds, 2)},
         "thresholds_from": source,
         "passages_per_second": round(pps, 1),
-        "doc_type_classifier": {"documents": doc_typer.documents_, "types": doc_typer.classes_},
+        "doc_type_classifier": {"documents": doc_typer.n_documents_, "types": doc_typer.classes_},
     }
     model.save(out, extra=meta)
     ranker.save(out)
@@ -149,32 +147,24 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
     return out, meta
 
 
-def _secondary_threshold(records, ranker_params, corpus_dir, seed) -> float:
+def _secondary_threshold(records, groups, ranker_params, seed) -> float:
     """The probability from which a non-primary OP is listed, tuned like the theme thresholds: on
     document-grouped out-of-fold rankings of the OP gold (the F1 of recovering annotators' secondary OPs)."""
-    from tipnlp.evaluation.cv import document_groups
     from tipnlp.evaluation.op_eval import cross_validate_ops
-    from tipnlp.gold import CorpusTexts
 
-    texts = CorpusTexts(corpus_dir)
-    doc_ids = sorted({r["doc_id"] for r in records})
-    groups = document_groups(doc_ids, texts.rows, {d: texts.document(d).text for d in doc_ids})
-    params = {k: v for k, v in ranker_params.items() if k != "secondary_threshold"}
-    result = cross_validate_ops(records, [groups[r["doc_id"]] for r in records], 5, seed=seed, ranker_params=params)
+    result = cross_validate_ops(records, groups, 5, seed=seed, ranker_params=ranker_params, baselines=False)
     return float(result["secondary"]["threshold"])
 
 
-def _fit_doc_typer(config, corpus_dir):
+def _fit_doc_typer(config, texts):
     """The document-type guesser for documents without a manifest row, fitted on every non-sealed
     manifest document with a type (settings: the config's ``doc_type_classifier``)."""
     from tipnlp.doc_types import DocTypeClassifier, corpus_documents
     from tipnlp.gold import sealed_documents
 
-    ids, texts, types = corpus_documents(corpus_dir, exclude=sealed_documents())
+    _, documents, types = corpus_documents(texts, exclude=sealed_documents())
     params = dict(config.get("doc_type_classifier") or {})
-    doc_typer = DocTypeClassifier(**params, random_state=int(config.get("seed", 0))).fit(texts, types)
-    doc_typer.documents_ = len(ids)
-    return doc_typer
+    return DocTypeClassifier(**params, random_state=int(config.get("seed", 0))).fit(documents, types)
 
 
 def _train_dev(config, output, corpus_dir, progress) -> tuple[Path, dict[str, Any]]:

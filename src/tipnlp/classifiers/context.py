@@ -32,6 +32,7 @@ import numpy as np
 
 from tipnlp.doc_types import DOC_TYPES
 from tipnlp.classifiers.base import ThemeClassifier
+from tipnlp.records import as_record
 
 STATE_FILE = "context"  # context.json (vocabularies) + context.npz (weights)
 CONDITIONS_FILE = "conditions.yaml"
@@ -107,24 +108,6 @@ def load_conditions(text: str | None = None) -> tuple[str, list[Condition]]:
             none=tuple(re.compile(p, re.IGNORECASE) for p in c.get("none", [])),
         ))
     return text, out
-
-
-def as_record(item: Any) -> dict[str, str]:
-    """``{"text", "heading", "doc_type", "doc_id"}`` from a string, a mapping or a record object."""
-    if isinstance(item, str):
-        return {"text": item, "heading": "", "doc_type": "", "doc_id": ""}
-    if isinstance(item, Mapping):
-        get = item.get
-    else:
-        def get(key, default=None):
-            return getattr(item, key, default)
-    meta = get("meta") or {}
-    return {
-        "text": get("text") or "",
-        "heading": get("heading") or meta.get("heading") or "",
-        "doc_type": get("doc_type") or meta.get("doc_type") or "",
-        "doc_id": get("doc_id") or "",
-    }
 
 
 class ContextSentenceClassifier(ThemeClassifier):

@@ -19,6 +19,7 @@ import numpy as np
 
 from tipnlp.classifiers.base import ThemeClassifier
 from tipnlp.errors import ModelError
+from tipnlp.records import as_record
 
 
 class EnsembleClassifier(ThemeClassifier):
@@ -54,8 +55,7 @@ class EnsembleClassifier(ThemeClassifier):
     def _inputs(model: Any, inputs: Sequence[Any]) -> list[Any]:
         if getattr(model, "accepts_records", False):
             return list(inputs)
-        return [x if isinstance(x, str) else (x.get("text") if isinstance(x, Mapping) else getattr(x, "text", ""))
-                for x in inputs]
+        return [as_record(x)["text"] for x in inputs]
 
     def _build(self, spec: Mapping[str, Any]) -> ThemeClassifier:
         from tipnlp.classifiers import family_class
@@ -93,12 +93,6 @@ class EnsembleClassifier(ThemeClassifier):
         for model in getattr(self, "members_", []):
             if hasattr(model, "forget"):
                 model.forget()
-
-    def __getattr__(self, name: str) -> Any:
-        # what the Tagger asks of the evidence member (e.g. sentence_scores) is answered by it
-        if name.startswith("_") or name.endswith("_") or "members_" not in self.__dict__:
-            raise AttributeError(name)
-        return getattr(self.members_[self.evidence_from], name)
 
     # -- persistence ----------------------------------------------------------------------------
     def _save_state(self, path: Path) -> None:

@@ -119,13 +119,10 @@ class FinetunedTransformerClassifier(ThemeClassifier):
         Most passages carry no theme; on a CPU, dropping a share of them cuts the cost of an epoch
         while every positive is still seen each epoch.
         """
-        keep = y.any(axis=1)
-        if self.negative_fraction < 1.0:
-            rng = np.random.default_rng(self.random_state)
-            keep = keep | (rng.random(len(y)) < self.negative_fraction)
-        else:
-            keep = np.ones(len(y), dtype=bool)
-        return np.flatnonzero(keep)
+        if self.negative_fraction >= 1.0:
+            return np.arange(len(y))
+        rng = np.random.default_rng(self.random_state)
+        return np.flatnonzero(y.any(axis=1) | (rng.random(len(y)) < self.negative_fraction))
 
     def fit(self, texts: Sequence[str], labels: Sequence[Sequence[str]]) -> "FinetunedTransformerClassifier":
         torch, transformers = require_torch()

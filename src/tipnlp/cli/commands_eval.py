@@ -332,20 +332,19 @@ def _evaluate_sealed(model: Optional[list[str]], bootstrap: int, seed: int, batc
 def _cross_validate_ops(k: int, configs: Optional[list[Path]], report: Path | None, seed: int) -> None:
     import json
 
-    from tipnlp.evaluation.cv import gold_pool
-    from tipnlp.evaluation.op_eval import cross_validate_ops, render_op_report
+    from tipnlp.evaluation.cv import DocTypeInference, gold_pool
     from tipnlp.evaluation.io import atomic_write_text
+    from tipnlp.evaluation.op_eval import cross_validate_ops, render_op_report
+    from tipnlp.gold import CorpusTexts
     from tipnlp.tuning import load_config
 
-    params: dict[str, Any] = {}
     cfg_path = (configs or [None])[0] or _default_config()
     params = dict(load_config(cfg_path).get("op_ranker") or {})
     params.pop("secondary_threshold", None)
-    records, groups = gold_pool()
-    from tipnlp.evaluation.cv import DocTypeInference
-
+    texts = CorpusTexts()  # each document read once for the gold, the groups and the type guesser
+    records, groups = gold_pool(texts=texts)
     result = cross_validate_ops(records, groups, k, seed=seed, ranker_params=params,
-                                progress=lambda m: print(m, file=sys.stderr), doc_types=DocTypeInference())
+                                progress=lambda m: print(m, file=sys.stderr), doc_types=DocTypeInference(texts=texts))
     text = render_op_report(result)
     if report is not None:
         report.mkdir(parents=True, exist_ok=True)

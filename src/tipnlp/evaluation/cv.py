@@ -249,9 +249,7 @@ def cross_validate(
         t0 = time.perf_counter()
         held_out = [records[i] for i in te_idx]
         if doc_types is not None:
-            guessed = doc_types({r["doc_id"] for r in held_out})
-            held_out = [{**r, "meta": {**(r.get("meta") or {}), "doc_type": guessed.get(r["doc_id"], "")}}
-                        for r in held_out]
+            held_out = with_doc_types(held_out, doc_types({r["doc_id"] for r in held_out}))
         proba = model.predict_proba(model_inputs(model, held_out))
         pred_s = time.perf_counter() - t0
         scores[te_idx] = proba
@@ -273,12 +271,13 @@ class DocTypeInference:
     """Per fold, the document types a classifier fitted on the other documents guesses for the
     held-out ones (the held-out documents, their twins and the sealed split are left out of its fit)."""
 
-    def __init__(self, corpus_dir: str | Path | None = None):
+    def __init__(self, corpus_dir: str | Path | None = None, texts: Any = None):
         from tipnlp.doc_types import corpus_documents
         from tipnlp.gold import CorpusTexts, sealed_documents
 
-        self.rows = CorpusTexts(corpus_dir).rows
-        self.ids, self.texts, self.types = corpus_documents(corpus_dir, exclude=sealed_documents())
+        corpus = texts or CorpusTexts(corpus_dir)
+        self.rows = corpus.rows
+        self.ids, self.texts, self.types = corpus_documents(corpus, exclude=sealed_documents())
         self.guesses: list[dict[str, str]] = []
 
     def __call__(self, test_docs: set[str]) -> dict[str, str]:
@@ -315,7 +314,8 @@ class DocTypeInference:
         return out
 
     def accuracy(self) -> float | None:
-        pairs = [(t, self.types[self.ids.index(d)]) for g in self.guesses for d, t in g.items()]
+        truth = dict(zip(self.ids, self.types))
+        pairs = [(t, truth[d]) for g in self.guesses for d, t in g.items()]
         return sum(a == b for a, b in pairs) / len(pairs) if pairs else None
 
 
@@ -347,15 +347,21 @@ def _seed_records(paths: Sequence[str]) -> list[dict[str, Any]]:
     return out
 
 
-def gold_pool(corpus_dir: str | Path | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+def record_groups(records: Sequence[Mapping[str, Any]], texts: Any) -> list[str]:
+    """Each record's document group (:func:`document_groups` over the records' documents, read from
+    ``texts``, a :class:`tipnlp.gold.CorpusTexts`)."""
+    doc_ids = sorted({r["doc_id"] for r in records})
+    groups = document_groups(doc_ids, texts.rows, {d: texts.document(d).text for d in doc_ids})
+    return [groups[r["doc_id"]] for r in records]
+
+
+def gold_pool(corpus_dir: str | Path | None = None, texts: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
     """Every non-sealed gold passage with its text and context, and its document group."""
     from tipnlp.gold import CorpusTexts, export_records
 
-    records = list(export_records("all", corpus_dir))
-    texts = CorpusTexts(corpus_dir)
-    doc_ids = sorted({r["doc_id"] for r in records})
-    groups = document_groups(doc_ids, texts.rows, {d: texts.document(d).text for d in doc_ids})
-    return records, [groups[r["doc_id"]] for r in records]
+    texts = texts or CorpusTexts(corpus_dir)
+    records = list(export_records("all", texts=texts))
+    return records, record_groups(records, texts)
 
 
 def run_cv(
@@ -370,16 +376,19 @@ def run_cv(
 
     config = load_config(config_path)
     themes = core_theme_ids()
-    records, groups = pool if pool is not None else gold_pool(corpus_dir)
+    from tipnlp.gold import CorpusTexts
+
+    texts = CorpusTexts(corpus_dir)
+    records, groups = pool if pool is not None else gold_pool(texts=texts)
     extra_paths = list((config.get("data") or {}).get("extra", []) or [])
     extra = _seed_records(extra_paths) if with_extra else []
     t0 = time.perf_counter()
     probe = AimsProbe(corpus_dir) if aims else None
-    doc_types = DocTypeInference(corpus_dir) if infer_doc_types or uses_guessed_doc_types(config) else None
-    train_types = doc_types.cross_fitted() if doc_types is not None and uses_guessed_doc_types(config) else None
+    guesser = DocTypeInference(texts=texts) if infer_doc_types or uses_guessed_doc_types(config) else None
+    doc_types = guesser if infer_doc_types else None
+    train_types = guesser.cross_fitted() if uses_guessed_doc_types(config) else None
     cv = cross_validate(config, records, groups, k, themes=themes, extra=extra, inner_k=inner_k, seed=seed,
-                        progress=progress, probe=probe, doc_types=doc_types if infer_doc_types else None,
-                        train_doc_types=train_types)
+                        progress=progress, probe=probe, doc_types=doc_types, train_doc_types=train_types)
     seconds = time.perf_counter() - t0
     name = f"{config['name']}{'' if with_extra or not extra_paths else ' (no seeds)'}"
     preds = cv.predictions([r["id"] for r in records])

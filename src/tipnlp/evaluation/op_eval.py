@@ -71,11 +71,12 @@ def _score(rankings: list[list[int]], pairs, themes, docs: Sequence[str] | None 
 def cross_validate_ops(
     records: Sequence[Mapping[str, Any]], groups: Sequence[str], k: int = 5, *, seed: int = 0,
     ranker_params: Mapping[str, Any] | None = None, progress: Progress | None = None,
-    doc_types: Callable[[set[str]], Mapping[str, str]] | None = None,
+    doc_types: Callable[[set[str]], Mapping[str, str]] | None = None, baselines: bool = True,
 ) -> dict[str, Any]:
-    """Out-of-fold rankings of the OP ranker and the two baselines, scored. ``doc_types(test_doc_ids)``:
-    the document types held-out passages are ranked with (guessed, as for a user's file)."""
-    from tipnlp.evaluation.cv import assign_folds
+    """Out-of-fold rankings of the OP ranker and (``baselines``) the two baselines, scored.
+    ``doc_types(test_doc_ids)``: the document types held-out passages are ranked with (guessed, as for
+    a user's file)."""
+    from tipnlp.evaluation.cv import assign_folds, with_doc_types
     from tipnlp.linking import OpLinker
     from tipnlp.op_ranking import OpRanker
     from tipnlp.taxonomy import core_theme_ids
@@ -87,32 +88,32 @@ def cross_validate_ops(
     for i, t, _, _ in pairs:
         y[i, themes.index(t)] = 1
     folds = assign_folds(list(groups), y, k, seed)
-    ranked: dict[str, list[list[int]]] = {"ranker": [None] * len(pairs), "first_listed": [None] * len(pairs),
-                                          "summary_linker": [None] * len(pairs)}
+    names = ("ranker", "first_listed", "summary_linker") if baselines else ("ranker",)
+    ranked: dict[str, list[list[int]]] = {name: [None] * len(pairs) for name in names}  # type: ignore[misc]
     probs: list[list[tuple[int, float]]] = [None] * len(pairs)  # type: ignore[list-item]
     first = OpRanker()
+    gold_by_rec: dict[int, dict[str, dict]] = defaultdict(dict)
+    for i, t, p, s in pairs:
+        gold_by_rec[i][t] = {"primary": p, "secondary": s}
     for f in range(k):
         say(f"OP fold {f + 1}/{k}")
         train_idx = [i for i in range(len(records)) if folds[i] != f]
-        gold_by_rec: dict[int, dict[str, dict]] = defaultdict(dict)
-        for i, t, p, s in pairs:
-            gold_by_rec[i][t] = {"primary": p, "secondary": s}
         tr = [i for i in train_idx if i in gold_by_rec]
         ranker = OpRanker(**(ranker_params or {})).fit([records[i] for i in tr], [gold_by_rec[i] for i in tr])
-        linker = OpLinker().fit([records[i]["text"] for i in train_idx], [records[i]["labels"] for i in train_idx])
         test = [(n, pr) for n, pr in enumerate(pairs) if folds[pr[0]] == f]
         if not test:
             continue
         held = [records[pr[0]] for _, pr in test]
         if doc_types is not None:
-            from tipnlp.evaluation.cv import with_doc_types
-
             held = with_doc_types(held, doc_types({r["doc_id"] for r in held}))
-        rk = ranker.rank(held, [[pr[1]] for _, pr in test])
-        links = linker.link_many([records[pr[0]]["text"] for _, pr in test], [[pr[1]] for _, pr in test], top=20)
-        for (n, pr), r, lk in zip(test, rk, links):
+        for (n, pr), r in zip(test, ranker.rank(held, [[pr[1]] for _, pr in test])):
             ranked["ranker"][n] = [op for op, _ in r[pr[1]]]
             probs[n] = r[pr[1]]
+        if not baselines:
+            continue
+        linker = OpLinker().fit([records[i]["text"] for i in train_idx], [records[i]["labels"] for i in train_idx])
+        links = linker.link_many([records[pr[0]]["text"] for _, pr in test], [[pr[1]] for _, pr in test], top=20)
+        for (n, pr), lk in zip(test, links):
             ranked["first_listed"][n] = first.candidates(pr[1])
             ranked["summary_linker"][n] = [link.op for link in lk]
     docs = [r.get("doc_id", "") for r in records]

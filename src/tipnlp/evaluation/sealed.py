@@ -65,10 +65,12 @@ def evaluate_sealed(model_spec: str | None = None, *, n_resamples: int = 1000, s
     from tipnlp.classifiers import load_model
     from tipnlp.evaluation.harness import evaluate_model, model_name_of
     from tipnlp.evaluation.io import GoldRecord
-    from tipnlp.gold import export_records
+    from tipnlp.gold import CorpusTexts, export_records
 
     model = load_model(model_spec)
-    records = [GoldRecord.from_dict(r, where="sealed gold") for r in _as_users_see_them(export_records("sealed"), model)]
+    texts = CorpusTexts()
+    rows = _as_users_see_them(list(export_records("sealed", texts=texts)), model, texts)
+    records = [GoldRecord.from_dict(r, where="sealed gold") for r in rows]
     name = model_spec or model_name_of(model)
     result = evaluate_model(records, model, model_name=name, batch_size=batch_size, n_resamples=n_resamples,
                             seed=seed, return_result=True)
@@ -78,20 +80,17 @@ def evaluate_sealed(model_spec: str | None = None, *, n_resamples: int = 1000, s
     return line
 
 
-def _as_users_see_them(rows, model) -> list[dict[str, Any]]:
+def _as_users_see_them(rows: list[dict[str, Any]], model, texts) -> list[dict[str, Any]]:
     """Sealed passages with the document type the model's own guesser gives their document (a user's
     file has no manifest row); unchanged when the model has no guesser."""
     from tipnlp.doc_types import DocTypeClassifier
-    from tipnlp.gold import CorpusTexts
+    from tipnlp.evaluation.cv import with_doc_types
 
-    rows = list(rows)
     guesser = DocTypeClassifier.load(getattr(model, "path_", None))
     if guesser is None:
         return rows
-    texts = CorpusTexts()
     docs = sorted({r["doc_id"] for r in rows})
-    guess = {d: t for d, (t, _) in zip(docs, guesser.predict([texts.document(d).text for d in docs]))}
-    return [{**r, "meta": {**r["meta"], "doc_type": guess[r["doc_id"]]}} for r in rows]
+    return with_doc_types(rows, {d: t for d, (t, _) in zip(docs, guesser.predict([texts.document(d).text for d in docs]))})
 
 
 def _sealed_ops(model_spec: str | None, records) -> dict[str, Any] | None:
