@@ -54,13 +54,15 @@ def test_default_evidence_is_the_deciding_sentence_and_the_conditions_met_in_it(
     assert all(s <= a < b <= e and lab.startswith("condition:") for a, b, lab in spans[1:])
 
 
-def test_tagging_with_the_default_model_imports_neither_scikit_learn_nor_torch():
+def test_tagging_with_the_default_model_imports_neither_scikit_learn_nor_torch_nor_spacy():
+    """Each of them costs a second or more of start-up: the default scores from frozen arrays and
+    matches its lexicon rules in plain Python."""
     import subprocess
     import sys
 
     code = ("import sys; from tipnlp import Tagger; t = Tagger.load(); "
             f"r = t.tag_text({UNSEEN[0]!r}); assert r.passages[0].themes; "
-            "print(sorted(m for m in ('sklearn', 'torch', 'scipy.stats') if m in sys.modules))")
+            "print(sorted(m for m in ('sklearn', 'torch', 'scipy', 'spacy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
 

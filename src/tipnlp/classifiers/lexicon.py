@@ -30,6 +30,9 @@ from tipnlp.classifiers.base import ThemeClassifier
 from tipnlp.errors import DataError
 
 LEXICON_FILE = "lexicon.yaml"
+# "plain": tipnlp.classifiers.rule_matcher (no spaCy; the default); "spacy": spaCy's tokenizer and
+# matchers, the reference the plain matcher is checked against (evaluation/rule_matcher_check.py).
+MATCHERS = ("plain", "spacy")
 DEFAULT_WINDOW = 12
 
 Match = tuple[int, int, str, float]  # (char start, char end, rule id, weight)
@@ -309,33 +312,69 @@ class _CompiledLexicon:
 
     def match_doc(self, doc) -> dict[str, list[Match]]:
         """Rule hits per theme as character spans, in text order."""
-        spans = self.spans(doc)
-        out: dict[str, list[Match]] = defaultdict(list)
-        sentence_of: list[int] | None = None
+        offsets = [(t.idx, t.idx + len(t.text)) for t in doc]
+        return apply_rules(self.rules, self.spans(doc), offsets, lambda: _sentence_index(doc))
+
+
+class _PlainLexicon:
+    """The same rules matched by :mod:`tipnlp.classifiers.rule_matcher` (plain Python, no spaCy)."""
+
+    def __init__(self, lexicon: Lexicon, source: str):
+        from tipnlp.classifiers.rule_matcher import PlainRuleMatcher
+
+        self.lexicon = lexicon
+        self.matcher = PlainRuleMatcher()
+        self.rules = [r for rs in lexicon.rules.values() for r in rs]
         for rule in self.rules:
-            main = spans.get(f"{rule.key}::main")
-            if not main:
-                continue
-            if sentence_of is None and (rule.near or rule.unless):
-                sentence_of = _sentence_index(doc)
-            main = _drop_nested(main)
+            parts = [("main", rule.terms, rule.patterns)]
             if rule.near:
-                near = spans.get(f"{rule.key}::near", [])
-                hits = []
-                for s, e in main:
-                    best = _nearest(s, e, near, rule.near, sentence_of)
-                    if best is not None:
-                        hits.append((min(s, best[0]), max(e, best[1]), s, e))
-            else:
-                hits = [(s, e, s, e) for s, e in main]
+                parts.append(("near", rule.near.terms, rule.near.patterns))
             if rule.unless:
-                veto = spans.get(f"{rule.key}::unless", [])
-                hits = [h for h in hits if _nearest(h[2], h[3], veto, rule.unless, sentence_of, allow_overlap=True) is None]
-            for s, e, _, _ in hits:
-                out[rule.theme].append((doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text), rule.id, rule.weight))
-        for theme in out:
-            out[theme].sort()
-        return dict(out)
+                parts.append(("unless", rule.unless.terms, rule.unless.patterns))
+            for part, terms, patterns in parts:
+                try:
+                    self.matcher.add(f"{rule.key}::{part}", terms, patterns)
+                except ValueError as exc:
+                    raise _fail(source, f"theme `{rule.theme}` rule `{rule.id}`: invalid token pattern ({exc})") from exc
+
+    def match_text(self, text: str) -> dict[str, list[Match]]:
+        from tipnlp.classifiers.rule_matcher import sentence_index, tokenize
+
+        tokens = tokenize(text)
+        offsets = [(s, e) for s, e, _ in tokens]
+        return apply_rules(self.rules, self.matcher.spans(tokens), offsets, lambda: sentence_index(tokens))
+
+
+def apply_rules(rules, spans, offsets, sentences) -> dict[str, list[Match]]:
+    """Rule hits per theme from the token spans of every matcher key (``<rule key>::main|near|unless``):
+    proximity (``near``) and veto (``unless``) conditions applied, as character spans in text order.
+    ``offsets`` are the tokens' character spans; ``sentences()`` gives every token's sentence number."""
+    out: dict[str, list[Match]] = defaultdict(list)
+    sentence_of: list[int] | None = None
+    for rule in rules:
+        main = spans.get(f"{rule.key}::main")
+        if not main:
+            continue
+        if sentence_of is None and (rule.near or rule.unless):
+            sentence_of = sentences()
+        main = _drop_nested(main)
+        if rule.near:
+            near = spans.get(f"{rule.key}::near", [])
+            hits = []
+            for s, e in main:
+                best = _nearest(s, e, near, rule.near, sentence_of)
+                if best is not None:
+                    hits.append((min(s, best[0]), max(e, best[1]), s, e))
+        else:
+            hits = [(s, e, s, e) for s, e in main]
+        if rule.unless:
+            veto = spans.get(f"{rule.key}::unless", [])
+            hits = [h for h in hits if _nearest(h[2], h[3], veto, rule.unless, sentence_of, allow_overlap=True) is None]
+        for s, e, _, _ in hits:
+            out[rule.theme].append((offsets[s][0], offsets[e - 1][1], rule.id, rule.weight))
+    for theme in out:
+        out[theme].sort()
+    return dict(out)
 
 
 _SENTENCE_END = frozenset({".", "!", "?"})
@@ -416,6 +455,7 @@ class LexiconClassifier(ThemeClassifier):
         themes: Sequence[str] | None = None,
         default_threshold: float = 0.5,
         lexicon_path: str | Path | None = None,
+        matcher: str = "plain",
     ):
         if themes is None:
             from tipnlp.taxonomy import core_theme_ids
@@ -423,8 +463,16 @@ class LexiconClassifier(ThemeClassifier):
             themes = core_theme_ids()
         super().__init__(themes, default_threshold=default_threshold)
         self.lexicon_path = str(lexicon_path) if lexicon_path is not None else None
+        if matcher not in MATCHERS:
+            raise DataError(f"unknown lexicon matcher {matcher!r}", hint=f"Use one of: {', '.join(MATCHERS)}.")
+        self.matcher = matcher
         self._lexicon: Lexicon | None = None
-        self._compiled: _CompiledLexicon | None = None
+        self._compiled: _CompiledLexicon | _PlainLexicon | None = None
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config["matcher"] = self.matcher
+        return config
 
     # -- lexicon --------------------------------------------------------------------------------
     @property
@@ -443,9 +491,10 @@ class LexiconClassifier(ThemeClassifier):
             self._lexicon = parse_lexicon(text, source, known_themes=Taxonomy.load().theme_ids)
         return self._lexicon
 
-    def _matchers(self) -> _CompiledLexicon:
+    def _matchers(self) -> "_CompiledLexicon | _PlainLexicon":
         if self._compiled is None:
-            self._compiled = _CompiledLexicon(self.lexicon, self.lexicon_path or LEXICON_FILE)
+            engine = _PlainLexicon if self.matcher == "plain" else _CompiledLexicon
+            self._compiled = engine(self.lexicon, self.lexicon_path or LEXICON_FILE)
         return self._compiled
 
     def __getstate__(self) -> dict[str, Any]:
@@ -476,7 +525,10 @@ class LexiconClassifier(ThemeClassifier):
         todo = [t for t in dict.fromkeys(texts) if t not in known]
         if todo:
             compiled = self._matchers()
-            found = {t: compiled.match_doc(doc) for t, doc in zip(todo, compiled.nlp.pipe(todo, batch_size=batch_size))}
+            if isinstance(compiled, _PlainLexicon):
+                found = {t: compiled.match_text(t) for t in todo}
+            else:
+                found = {t: compiled.match_doc(doc) for t, doc in zip(todo, compiled.nlp.pipe(todo, batch_size=batch_size))}
             known.update(found)
             if len(memo) + len(found) > MEMO_SIZE:
                 memo.clear()

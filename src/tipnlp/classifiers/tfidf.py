@@ -99,9 +99,14 @@ class TfidfLinearClassifier(ThemeClassifier):
         return self._lexicon_model
 
     def _lexicon_block(self, texts: Sequence[str]):
-        """Per theme the lexicon score and, with "rules", one column per rule (its strongest hit)."""
+        """The lexicon features as a sparse block, to stack with the TF-IDF blocks."""
         from scipy.sparse import csr_matrix
 
+        return csr_matrix(self._lexicon_dense(texts))
+
+    def _lexicon_dense(self, texts: Sequence[str]) -> np.ndarray:
+        """Per theme the lexicon score and, with "rules", one column per rule (its strongest hit).
+        Dense, so frozen scoring needs no scipy import."""
         from tipnlp.classifiers.lexicon import score_matches
 
         lexicon = self._lexicon()
@@ -120,7 +125,7 @@ class TfidfLinearClassifier(ThemeClassifier):
                         k = rule_index.get(f"{theme}:{rule}")
                         if k is not None:
                             block[row, len(self.themes) + k] = max(block[row, len(self.themes) + k], weight)
-        return csr_matrix(block)
+        return block
 
     def forget(self) -> None:
         """Drop the lexicon's remembered rule hits (see ``LexiconClassifier.forget``)."""
@@ -182,7 +187,7 @@ class TfidfLinearClassifier(ThemeClassifier):
         nw, nc = frozen["word"].size, frozen["char"].size
         z = frozen["word"].dot(texts, self.coef_[:, :nw]) + frozen["char"].dot(texts, self.coef_[:, nw:nw + nc])
         if self.lexicon_features != "none":
-            z += np.asarray(self._lexicon_block(texts) @ self.coef_[:, nw + nc:].T)
+            z += self._lexicon_dense(texts) @ self.coef_[:, nw + nc:].T
         return z + self.intercept_[None, :]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
