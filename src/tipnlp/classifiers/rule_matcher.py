@@ -40,7 +40,15 @@ _KEEP_WHOLE = frozenset({"and/or"})
 
 def _split_chunk(chunk: str, offset: int, out: list[Token]) -> None:
     """Split one white-space-free chunk into tokens (prefixes, infixes, suffixes)."""
-    start, end = 0, len(chunk)
+    end = len(chunk)
+    if chunk.isalnum():  # most chunks are plain words or numbers
+        out.append((offset, offset + end, chunk))
+        return
+    if end > 2 and chunk[-1] in ",;:" and chunk[:-1].isalnum():
+        out.append((offset, offset + end - 1, chunk[:-1]))
+        out.append((offset + end - 1, offset + end, chunk[-1]))
+        return
+    start = 0
     if _DOTS.fullmatch(chunk):  # a leader line of dots is one token
         out.append((offset, offset + end, chunk))
         return
@@ -211,9 +219,19 @@ def check_pattern(pattern: Sequence[dict[str, Any]]) -> None:
         _token_ok("x", spec)
 
 
-def pattern_matches(texts: Sequence[str], pattern: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
-    """Every (start, end) token span where the pattern matches (all lengths, as spaCy's Matcher)."""
+def pattern_matches(texts: Sequence[str], pattern: Sequence[dict[str, Any]],
+                    cache: dict[str, tuple[bool, ...]] | None = None) -> list[tuple[int, int]]:
+    """Every (start, end) token span where the pattern matches (all lengths, as spaCy's Matcher).
+    ``cache`` remembers, per token text, which steps of this pattern the token passes."""
     steps = [(spec, *_repeats(spec.get("OP"))) for spec in pattern]
+    cache = {} if cache is None else cache
+    passes = []
+    for text in texts:
+        hit = cache.get(text)
+        if hit is None:
+            hit = cache[text] = tuple(_token_ok(text, spec) for spec, _, _ in steps)
+        passes.append(hit)
+    n = len(texts)
     found: set[tuple[int, int]] = set()
 
     def walk(step: int, pos: int, start: int) -> None:
@@ -221,16 +239,19 @@ def pattern_matches(texts: Sequence[str], pattern: Sequence[dict[str, Any]]) -> 
             if pos > start:
                 found.add((start, pos))
             return
-        spec, low, high = steps[step]
+        _, low, high = steps[step]
         count = 0
         while True:
             if count >= low:
                 walk(step + 1, pos + count, start)
-            if count >= high or pos + count >= len(texts) or not _token_ok(texts[pos + count], spec):
+            if count >= high or pos + count >= n or not passes[pos + count][step]:
                 return
             count += 1
 
-    for i in range(len(texts)):
+    first_required = steps[0][1] >= 1
+    for i in range(n):
+        if first_required and not passes[i][0]:
+            continue
         walk(0, i, i)
     return sorted(found)
 
@@ -248,6 +269,7 @@ class PlainRuleMatcher:
         self._prefix_terms: list[tuple[str, list[tuple[bool, str]]]] = []
         self._prefix_starts: dict[str, tuple[int, ...]] = {}  # lower-case token -> prefix terms that may start there
         self._patterns: list[tuple[str, tuple[dict[str, Any], ...]]] = []
+        self._pattern_cache: list[dict[str, tuple[bool, ...]]] = []  # per pattern: token text -> steps passed
 
     @staticmethod
     def term_tests(term: str) -> list[tuple[bool, str]]:
@@ -272,6 +294,7 @@ class PlainRuleMatcher:
         for pattern in patterns:
             check_pattern(pattern)
             self._patterns.append((key, tuple(pattern)))
+            self._pattern_cache.append({})
 
     def spans(self, tokens: Sequence[Token]) -> dict[str, list[tuple[int, int]]]:
         lowers = [t.lower() for _, _, t in tokens]
@@ -293,8 +316,10 @@ class PlainRuleMatcher:
                     found[key].add((i, end))
         if self._patterns:
             texts = [t for _, _, t in tokens]
-            for key, pattern in self._patterns:
-                found[key].update(pattern_matches(texts, pattern))
+            for (key, pattern), cache in zip(self._patterns, self._pattern_cache):
+                if len(cache) > 200_000:  # bounded memory on endless streams of new token texts
+                    cache.clear()
+                found[key].update(pattern_matches(texts, pattern, cache))
         return {k: sorted(v) for k, v in found.items()}
 
 
