@@ -127,3 +127,21 @@ def test_a_saved_model_loads_and_scores_without_importing_scikit_learn(fitted, t
             "print('sklearn' in sys.modules, 'scipy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "The Ministry shall provide training to police officers on identifying victims of trafficking.",
+    "THE MINISTRY SHALL PROVIDE TRAINING TO POLICE OFFICERS ON IDENTIFYING VICTIMS OF TRAFFICKING.",
+    "İstanbul police received training on identifying victims of trafficking.",  # lower() lengthens İ
+    "Whoever sells a kidney of another person for financial gain commits an offence.",
+    "The committee approved its minutes.",
+])
+def test_conditions_match_the_same_words_on_the_fast_lower_case_path(sentence):
+    import dataclasses
+
+    from tipnlp.classifiers.context import load_conditions
+
+    _, conditions = load_conditions()
+    slow = [dataclasses.replace(c, all_lower=(), none_lower=()) for c in conditions]
+    assert [c.match(sentence) for c in conditions] == [c.match(sentence) for c in slow]
+    assert any(c.match(sentence) for c in conditions) == ("minutes" not in sentence)
