@@ -243,14 +243,22 @@ def test_embedding_model_with_a_different_encoder_size_fails_clearly(logreg_mode
         logreg_model._check_encoder(np.zeros((1, 768), dtype=np.float32))
 
 
-@pytest.fixture(scope="module")
-def finetuned_model(stack):
+@pytest.fixture(scope="module", params=["cls", "mean"])
+def finetuned_model(stack, request):
+    """Both heads: over the [CLS] state and over the mean-pooled token states."""
     from tipnlp.classifiers.finetuned import FinetunedTransformerClassifier
 
     model = FinetunedTransformerClassifier(themes=THEMES, epochs=1, batch_size=8, max_length=64,
-                                           learning_rate=1e-4, random_state=3)
+                                           learning_rate=1e-4, random_state=3, pooling=request.param)
     assert model.fit(TEXTS, LABELS) is model
     return model
+
+
+def test_an_unknown_pooling_is_refused():
+    from tipnlp.classifiers.finetuned import FinetunedTransformerClassifier
+
+    with pytest.raises(ModelError, match="unknown pooling"):
+        FinetunedTransformerClassifier(themes=THEMES, pooling="max")
 
 
 def test_finetuned_model_scores_are_probabilities_in_theme_order(finetuned_model):
@@ -269,7 +277,9 @@ def test_finetuned_model_round_trip_keeps_scores(finetuned_model, tmp_path):
     finetuned_model.thresholds_ = {t: 0.4 for t in THEMES}
     out = finetuned_model.save(tmp_path / "ft")
     assert (out / "transformer" / "model.safetensors").is_file()
+    assert (out / "transformer" / "mean_head.pt").is_file() == (finetuned_model.pooling == "mean")
     loaded = load_model(out)
+    assert loaded.pooling == finetuned_model.pooling
     assert loaded.family == "finetuned" and loaded.threshold_vector().tolist() == [0.4] * len(THEMES)
     np.testing.assert_allclose(loaded.predict_proba(NEW_TEXTS), finetuned_model.predict_proba(NEW_TEXTS), atol=1e-5)
 

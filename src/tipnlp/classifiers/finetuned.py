@@ -1,6 +1,8 @@
 """all-MiniLM-L6-v2 fine-tuned end to end for multi-label theme classification.
 
-A sequence-classification head (one logit per theme, ``problem_type="multi_label_classification"``)
+A classification head (one logit per theme) over the [CLS] state (``pooling="cls"``, transformers'
+``AutoModelForSequenceClassification``) or over the mean of the token states (``pooling="mean"``, the
+pooling the sentence encoder was trained with; on one CPU fold it ranked better, mean AP 0.457 vs 0.333)
 is trained with binary cross-entropy through the transformers ``Trainer`` on CPU, seeded. Rare themes
 get a positive-class weight (``pos_weight``: ``"sqrt"`` of the negative/positive ratio by default,
 capped) so they are not drowned by the many passages with no theme. Scores are sigmoids of the
@@ -47,6 +49,35 @@ from tipnlp.errors import ModelError
 WEIGHTS_DIR = "transformer"
 STATE_FILE = "finetune.json"
 POS_WEIGHTS = ("none", "sqrt", "balanced")
+POOLINGS = ("cls", "mean")
+MEAN_HEAD_FILE = "mean_head.pt"
+
+
+def _mean_pooled_classifier(backbone, themes: Sequence[str]):
+    """A linear head over the mean-pooled token states of ``backbone``; returns an output with ``.logits``
+    like transformers' sequence classifiers, so training, scoring and ONNX export treat both alike."""
+    torch, transformers = require_torch()
+    backbone.config.id2label = dict(enumerate(themes))
+    backbone.config.label2id = {t: i for i, t in enumerate(themes)}
+
+    class MeanPooledClassifier(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.backbone = backbone
+            self.config = backbone.config
+            self.dropout = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(backbone.config.hidden_size, len(themes))
+
+        def forward(self, input_ids, attention_mask, token_type_ids=None, **_):
+            kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if token_type_ids is not None:
+                kwargs["token_type_ids"] = token_type_ids
+            hidden = self.backbone(**kwargs).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            return transformers.modeling_outputs.SequenceClassifierOutput(logits=self.head(self.dropout(pooled)))
+
+    return MeanPooledClassifier()
 
 
 class FinetunedTransformerClassifier(ThemeClassifier):
@@ -67,6 +98,7 @@ class FinetunedTransformerClassifier(ThemeClassifier):
         max_pos_weight: float = 10.0,
         predict_batch_size: int = 32,
         negative_fraction: float = 1.0,
+        pooling: str = "cls",
         backend: str = "torch",
         num_threads: int | None = None,
         random_state: int = 0,
@@ -87,6 +119,9 @@ class FinetunedTransformerClassifier(ThemeClassifier):
         if not 0.0 < float(negative_fraction) <= 1.0:
             raise ModelError(f"negative_fraction must be in (0, 1] (got {negative_fraction})")
         self.negative_fraction = float(negative_fraction)
+        if pooling not in POOLINGS:
+            raise ModelError(f"unknown pooling {pooling!r}; use one of {', '.join(POOLINGS)}")
+        self.pooling = pooling
         self.backend = check_backend(backend)
         self.num_threads = num_threads
         self.random_state = random_state
@@ -98,7 +133,7 @@ class FinetunedTransformerClassifier(ThemeClassifier):
             batch_size=self.batch_size, learning_rate=self.learning_rate, weight_decay=self.weight_decay,
             warmup_ratio=self.warmup_ratio, pos_weight=self.pos_weight, max_pos_weight=self.max_pos_weight,
             predict_batch_size=self.predict_batch_size, negative_fraction=self.negative_fraction,
-            backend=self.backend, num_threads=self.num_threads,
+            pooling=self.pooling, backend=self.backend, num_threads=self.num_threads,
             random_state=self.random_state,
         )
         return config
@@ -135,11 +170,15 @@ class FinetunedTransformerClassifier(ThemeClassifier):
         tokenizer = load_tokenizer(base)
         transformers.set_seed(self.random_state)
         try:
-            model = transformers.AutoModelForSequenceClassification.from_pretrained(
-                str(base), local_files_only=True, num_labels=len(self.themes),
-                problem_type="multi_label_classification",
-                id2label=dict(enumerate(self.themes)), label2id={t: i for i, t in enumerate(self.themes)},
-            )
+            if self.pooling == "mean":
+                model = _mean_pooled_classifier(
+                    transformers.AutoModel.from_pretrained(str(base), local_files_only=True), self.themes)
+            else:
+                model = transformers.AutoModelForSequenceClassification.from_pretrained(
+                    str(base), local_files_only=True, num_labels=len(self.themes),
+                    problem_type="multi_label_classification",
+                    id2label=dict(enumerate(self.themes)), label2id={t: i for i, t in enumerate(self.themes)},
+                )
         except (OSError, ValueError) as err:
             raise ModelError(f"could not load the encoder from {base}: {err}") from None
 
@@ -150,7 +189,8 @@ class FinetunedTransformerClassifier(ThemeClassifier):
 
         def bce_loss(outputs, labels, num_items_in_batch=None):
             return torch.nn.functional.binary_cross_entropy_with_logits(
-                outputs.logits, labels.to(outputs.logits.dtype), pos_weight=pos_weight)
+                outputs.logits, labels.to(outputs.logits.dtype),
+                pos_weight=None if pos_weight is None else pos_weight.to(outputs.logits.device))
 
         epoch_seconds: list[float] = []
         losses: list[float] = []
@@ -173,7 +213,8 @@ class FinetunedTransformerClassifier(ThemeClassifier):
                 warmup_steps=float(self.warmup_ratio), lr_scheduler_type="linear",
                 seed=self.random_state, data_seed=self.random_state, train_sampling_strategy="group_by_length",
                 save_strategy="no", eval_strategy="no", logging_strategy="epoch", report_to="none",
-                disable_tqdm=True, use_cpu=True, dataloader_num_workers=0,
+                disable_tqdm=True, use_cpu=not torch.cuda.is_available(), dataloader_num_workers=0,
+                label_names=["labels"],
             )
             trainer = transformers.Trainer(
                 model=model, args=args, train_dataset=rows, processing_class=tokenizer,
@@ -182,7 +223,7 @@ class FinetunedTransformerClassifier(ThemeClassifier):
             )
             trainer.remove_callback(transformers.PrinterCallback)  # losses are kept in training_
             trainer.train()
-        self.model_ = trainer.model.eval()
+        self.model_ = trainer.model.to("cpu").eval()  # scored on the CPU wherever it was trained
         self.tokenizer_ = tokenizer
         self.training_ = {
             "epoch_seconds": epoch_seconds, "epoch_losses": losses,
@@ -246,7 +287,12 @@ class FinetunedTransformerClassifier(ThemeClassifier):
     # -- persistence ----------------------------------------------------------------------------
     def _save_state(self, path: Path) -> None:
         folder = path / WEIGHTS_DIR
-        self.model_.save_pretrained(str(folder))
+        if self.pooling == "mean":
+            torch, _ = require_torch()
+            self.model_.backbone.save_pretrained(str(folder))
+            torch.save(self.model_.head.state_dict(), folder / MEAN_HEAD_FILE)
+        else:
+            self.model_.save_pretrained(str(folder))
         self.tokenizer_.save_pretrained(str(folder))
         (path / STATE_FILE).write_text(json.dumps(getattr(self, "training_", {}), indent=2) + "\n", encoding="utf-8")
 
@@ -257,8 +303,16 @@ class FinetunedTransformerClassifier(ThemeClassifier):
             raise ModelError(f"{path} has no fine-tuned weights (no {WEIGHTS_DIR}/ folder)")
         self.tokenizer_ = load_tokenizer(folder)
         try:
-            self.model_ = transformers.AutoModelForSequenceClassification.from_pretrained(
-                str(folder), local_files_only=True).eval()
+            if self.pooling == "mean":
+                torch, _ = require_torch()
+                backbone = transformers.AutoModel.from_pretrained(str(folder), local_files_only=True)
+                themes = [backbone.config.id2label[i] for i in range(len(backbone.config.id2label))]
+                self.model_ = _mean_pooled_classifier(backbone, themes)
+                self.model_.head.load_state_dict(torch.load(folder / MEAN_HEAD_FILE, weights_only=True))
+                self.model_.eval()
+            else:
+                self.model_ = transformers.AutoModelForSequenceClassification.from_pretrained(
+                    str(folder), local_files_only=True).eval()
         except (OSError, ValueError) as err:
             raise ModelError(f"could not load the fine-tuned weights from {folder}: {err}") from None
         saved = [self.model_.config.id2label[i] for i in range(self.model_.config.num_labels)]
