@@ -249,9 +249,24 @@ def finetuned_model(stack, request):
     from tipnlp.classifiers.finetuned import FinetunedTransformerClassifier
 
     model = FinetunedTransformerClassifier(themes=THEMES, epochs=1, batch_size=8, max_length=64,
-                                           learning_rate=1e-4, random_state=3, pooling=request.param)
+                                           learning_rate=1e-4, random_state=3, pooling=request.param,
+                                           head_learning_rate=1e-3 if request.param == "mean" else None)
     assert model.fit(TEXTS, LABELS) is model
     return model
+
+
+def test_the_new_head_gets_its_own_learning_rate(finetuned_model):
+    import torch
+
+    if finetuned_model.head_learning_rate is None:
+        assert finetuned_model._optimizer(torch, finetuned_model.model_) is None  # the Trainer's own
+        return
+    optimizer = finetuned_model._optimizer(torch, finetuned_model.model_)
+    body, head = optimizer.param_groups
+    assert (body["lr"], head["lr"]) == (1e-4, 1e-3)
+    head_ids = {id(p) for p in head["params"]}
+    assert all(id(p) in head_ids for p in finetuned_model.model_.head.parameters())
+    assert not any(id(p) in head_ids for p in finetuned_model.model_.backbone.embeddings.parameters())
 
 
 def test_an_unknown_pooling_is_refused():

@@ -99,6 +99,7 @@ class FinetunedTransformerClassifier(ThemeClassifier):
         predict_batch_size: int = 32,
         negative_fraction: float = 1.0,
         pooling: str = "cls",
+        head_learning_rate: float | None = None,
         backend: str = "torch",
         num_threads: int | None = None,
         random_state: int = 0,
@@ -122,6 +123,7 @@ class FinetunedTransformerClassifier(ThemeClassifier):
         if pooling not in POOLINGS:
             raise ModelError(f"unknown pooling {pooling!r}; use one of {', '.join(POOLINGS)}")
         self.pooling = pooling
+        self.head_learning_rate = None if head_learning_rate is None else float(head_learning_rate)
         self.backend = check_backend(backend)
         self.num_threads = num_threads
         self.random_state = random_state
@@ -133,7 +135,7 @@ class FinetunedTransformerClassifier(ThemeClassifier):
             batch_size=self.batch_size, learning_rate=self.learning_rate, weight_decay=self.weight_decay,
             warmup_ratio=self.warmup_ratio, pos_weight=self.pos_weight, max_pos_weight=self.max_pos_weight,
             predict_batch_size=self.predict_batch_size, negative_fraction=self.negative_fraction,
-            pooling=self.pooling, backend=self.backend, num_threads=self.num_threads,
+            pooling=self.pooling, head_learning_rate=self.head_learning_rate, backend=self.backend, num_threads=self.num_threads,
             random_state=self.random_state,
         )
         return config
@@ -220,6 +222,7 @@ class FinetunedTransformerClassifier(ThemeClassifier):
                 model=model, args=args, train_dataset=rows, processing_class=tokenizer,
                 data_collator=transformers.DataCollatorWithPadding(tokenizer),
                 compute_loss_func=bce_loss, callbacks=[EpochClock()],
+                optimizers=(self._optimizer(torch, model), None),
             )
             trainer.remove_callback(transformers.PrinterCallback)  # losses are kept in training_
             trainer.train()
@@ -232,6 +235,20 @@ class FinetunedTransformerClassifier(ThemeClassifier):
         }
         self._forward = self._fingerprint = None
         return self
+
+    def _optimizer(self, torch, model):
+        """AdamW with the new head at ``head_learning_rate`` (a randomly initialised layer learns little
+        at an encoder's fine-tuning rate) and the pretrained weights at ``learning_rate``; None lets the
+        Trainer build its own when no head rate is set."""
+        if self.head_learning_rate is None:
+            return None
+        head_names = ("head.", "classifier.", "pooler.")
+        head, body = [], []
+        for name, param in model.named_parameters():
+            (head if any(part in name for part in head_names) else body).append(param)
+        return torch.optim.AdamW([{"params": body, "lr": self.learning_rate},
+                                  {"params": head, "lr": self.head_learning_rate}],
+                                 weight_decay=self.weight_decay)
 
     # -- scores ---------------------------------------------------------------------------------
     def fingerprint(self) -> str:
