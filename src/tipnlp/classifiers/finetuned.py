@@ -100,6 +100,7 @@ class FinetunedTransformerClassifier(ThemeClassifier):
         negative_fraction: float = 1.0,
         pooling: str = "cls",
         head_learning_rate: float | None = None,
+        length_grouped_batches: bool = False,
         backend: str = "torch",
         num_threads: int | None = None,
         random_state: int = 0,
@@ -124,6 +125,9 @@ class FinetunedTransformerClassifier(ThemeClassifier):
             raise ModelError(f"unknown pooling {pooling!r}; use one of {', '.join(POOLINGS)}")
         self.pooling = pooling
         self.head_learning_rate = None if head_learning_rate is None else float(head_learning_rate)
+        # batches of passages of similar length are cheaper on a CPU but gather passages of one kind
+        # (and theme): on one fold, random batches ranked far better (mean AP 0.437 vs 0.361)
+        self.length_grouped_batches = bool(length_grouped_batches)
         self.backend = check_backend(backend)
         self.num_threads = num_threads
         self.random_state = random_state
@@ -135,7 +139,8 @@ class FinetunedTransformerClassifier(ThemeClassifier):
             batch_size=self.batch_size, learning_rate=self.learning_rate, weight_decay=self.weight_decay,
             warmup_ratio=self.warmup_ratio, pos_weight=self.pos_weight, max_pos_weight=self.max_pos_weight,
             predict_batch_size=self.predict_batch_size, negative_fraction=self.negative_fraction,
-            pooling=self.pooling, head_learning_rate=self.head_learning_rate, backend=self.backend, num_threads=self.num_threads,
+            pooling=self.pooling, head_learning_rate=self.head_learning_rate,
+            length_grouped_batches=self.length_grouped_batches, backend=self.backend, num_threads=self.num_threads,
             random_state=self.random_state,
         )
         return config
@@ -213,7 +218,7 @@ class FinetunedTransformerClassifier(ThemeClassifier):
                 output_dir=tmp, num_train_epochs=float(self.epochs), per_device_train_batch_size=self.batch_size,
                 learning_rate=self.learning_rate, weight_decay=self.weight_decay,
                 warmup_steps=float(self.warmup_ratio), lr_scheduler_type="linear",
-                seed=self.random_state, data_seed=self.random_state, train_sampling_strategy="group_by_length",
+                seed=self.random_state, data_seed=self.random_state, train_sampling_strategy="group_by_length" if self.length_grouped_batches else "random",
                 save_strategy="no", eval_strategy="no", logging_strategy="epoch", report_to="none",
                 disable_tqdm=True, use_cpu=not torch.cuda.is_available(), dataloader_num_workers=0,
                 label_names=["labels"],
