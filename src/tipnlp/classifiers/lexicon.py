@@ -2,10 +2,10 @@
 
 Every theme has a list of *rules* in ``tipnlp/data/lexicon.yaml``. A rule fires on
 
-- ``terms``: phrases matched case-insensitively (spaCy ``PhraseMatcher`` on ``LOWER``); a word
-  ending in ``*`` matches any token starting with that prefix (``recruitment agenc*``);
-- ``patterns``: spaCy ``Matcher`` token patterns (``LOWER``, ``REGEX``, ``IN``, ``OP`` ...; there is no
-  lemmatizer in the blank pipeline, so no ``LEMMA``);
+- ``terms``: phrases matched case-insensitively on tokens; a word ending in ``*`` matches any token
+  starting with that prefix (``recruitment agenc*``);
+- ``patterns``: spaCy-style token patterns (``LOWER``, ``TEXT``, ``REGEX``, ``IN``, ``NOT_IN``,
+  ``LIKE_NUM``, ``OP``; no ``LEMMA``);
 - optionally ``near``: the rule only counts when one of these terms/patterns lies within ``window``
   tokens of the match (a proximity rule: "training" near "judges");
 - optionally ``unless``: the match is dropped when one of these lies within ``window`` tokens
@@ -14,6 +14,10 @@ Every theme has a list of *rules* in ``tipnlp/data/lexicon.yaml``. A rule fires 
 A theme's score is ``1 - prod(1 - weight)`` over the distinct rules that fired, so more and stronger
 evidence gives a higher score, and one weak cue alone stays under the threshold. Everything — terms,
 weights, windows, thresholds — lives in the YAML, so the baseline can be read and argued with.
+
+The rules are matched in plain Python (``matcher="plain"``, :mod:`tipnlp.classifiers.rule_matcher`);
+``matcher="spacy"`` runs spaCy's tokenizer and matchers instead, the reference the plain matcher is
+checked against.
 """
 
 from __future__ import annotations
@@ -205,144 +209,99 @@ def default_lexicon_text() -> str:
     return resources.files("tipnlp").joinpath("data", LEXICON_FILE).read_text(encoding="utf-8")
 
 
-class _PrefixMatcher:
-    """Matches terms with prefix words (``labour recruit*``) without spaCy's slow per-token REGEX.
+class _RuleEngine:
+    """What both matchers share: every rule's parts registered under ``<rule key>::main|near|unless``,
+    and the rules applied to the token spans an engine finds (``_scan``)."""
 
-    Which terms may start at a token depends only on the token's lowercase form, so that answer is
-    cached per vocabulary entry; the rest of a multi-word term is checked only where a term starts.
-    """
+    def __init__(self, lexicon: Lexicon, source: str):
+        self.lexicon = lexicon
+        self.rules = [r for rs in lexicon.rules.values() for r in rs]
+        for rule in self.rules:
+            for part, side in (("main", rule), ("near", rule.near), ("unless", rule.unless)):
+                if side is None:
+                    continue
+                try:
+                    self._add(f"{rule.key}::{part}", side.terms, side.patterns)
+                except ValueError as exc:
+                    raise _fail(source, f"theme `{rule.theme}` rule `{rule.id}`: invalid token pattern ({exc})") from exc
 
-    def __init__(self, vocab):
-        self.vocab = vocab
-        self.terms: list[tuple[str, list[tuple[bool, str]]]] = []
-        self._starts: dict[int, tuple[int, ...]] = {}
-        self._tests: dict[tuple[int, bool, str], bool] = {}
+    def _add(self, key: str, terms: Sequence[str], patterns: Sequence[Sequence[dict[str, Any]]]) -> None:
+        raise NotImplementedError
 
-    def add(self, key: str, tests: list[tuple[bool, str]]) -> None:
-        self.terms.append((key, tests))
-        self._starts.clear()
+    def _scan(self, texts: list[str], batch_size: int):
+        """Per text: its tokens ``(start, end, text)`` and the token spans found per matcher key."""
+        raise NotImplementedError
 
-    def __len__(self) -> int:
-        return len(self.terms)
+    def match_many(self, texts: list[str], batch_size: int = 256) -> list[dict[str, list[Match]]]:
+        """Rule hits per theme as character spans, in text order, for each text."""
+        from tipnlp.classifiers.rule_matcher import sentence_index
 
-    def _ok(self, lower_id: int, test: tuple[bool, str]) -> bool:
-        cache_key = (lower_id, *test)
-        hit = self._tests.get(cache_key)
-        if hit is None:
-            text = self.vocab.strings[lower_id]
-            hit = text.startswith(test[1]) if test[0] else text == test[1]
-            self._tests[cache_key] = hit
-        return hit
-
-    def __call__(self, doc) -> list[tuple[str, int, int]]:
-        if not self.terms:
-            return []
-        from spacy.attrs import LOWER
-
-        lowers = doc.to_array(LOWER).tolist() if len(doc) else []
         out = []
-        for i, lower_id in enumerate(lowers):
-            starts = self._starts.get(lower_id)
-            if starts is None:
-                starts = tuple(n for n, (_, tests) in enumerate(self.terms) if self._ok(lower_id, tests[0]))
-                self._starts[lower_id] = starts
-            for n in starts:
-                key, tests = self.terms[n]
-                end = i + len(tests)
-                if end <= len(lowers) and all(self._ok(lowers[i + k], t) for k, t in enumerate(tests[1:], 1)):
-                    out.append((key, i, end))
+        for tokens, spans in self._scan(texts, batch_size):
+            offsets = [(s, e) for s, e, _ in tokens]
+            out.append(apply_rules(self.rules, spans, offsets, lambda tokens=tokens: sentence_index(tokens)))
         return out
 
 
-class _CompiledLexicon:
-    """spaCy tokenizer plus one PhraseMatcher and one Matcher holding every rule's parts."""
-
-    def __init__(self, lexicon: Lexicon, source: str):
-        from tipnlp._spacy import import_spacy
-
-        spacy = import_spacy()
-        from spacy.matcher import Matcher, PhraseMatcher
-
-        self.lexicon = lexicon
-        self.nlp = spacy.blank("en")
-        self.nlp.max_length = 50_000_000  # tokenizer only: long passages are cheap
-        self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self.matcher = Matcher(self.nlp.vocab)
-        self.prefixes = _PrefixMatcher(self.nlp.vocab)
-        self.rules = [r for rs in lexicon.rules.values() for r in rs]
-        for rule in self.rules:
-            self._add(f"{rule.key}::main", rule.terms, rule.patterns, source, rule)
-            if rule.near:
-                self._add(f"{rule.key}::near", rule.near.terms, rule.near.patterns, source, rule)
-            if rule.unless:
-                self._add(f"{rule.key}::unless", rule.unless.terms, rule.unless.patterns, source, rule)
-
-    def _add(self, key: str, terms: Sequence[str], patterns: Sequence[Sequence[dict]], source: str, rule: Rule) -> None:
-        plain = [t for t in terms if "*" not in t]
-        if plain:
-            self.phrases.add(key, [self.nlp.make_doc(t) for t in plain])
-        for term in terms:
-            if "*" in term:
-                self.prefixes.add(key, self._wildcard_tests(term))
-        if patterns:
-            try:
-                self.matcher.add(key, [list(p) for p in patterns])
-            except Exception as exc:  # spaCy raises ValueError/MatchPatternError on bad patterns
-                raise _fail(source, f"theme `{rule.theme}` rule `{rule.id}`: invalid token pattern ({exc})") from exc
-
-    def _wildcard_tests(self, term: str) -> list[tuple[bool, str]]:
-        """``recruitment agenc*`` -> [(False, "recruitment"), (True, "agenc")]: (is_prefix, text)."""
-        tests: list[tuple[bool, str]] = []
-        for word in term.split():
-            if word.endswith("*"):
-                tests.append((True, word[:-1].lower()))
-            else:
-                tests.extend((False, tok.lower_) for tok in self.nlp.make_doc(word))
-        return tests
-
-    def spans(self, doc) -> dict[str, list[tuple[int, int]]]:
-        """Token spans per matcher key."""
-        found: dict[str, set[tuple[int, int]]] = defaultdict(set)
-        strings = self.nlp.vocab.strings
-        for match_id, start, end in list(self.phrases(doc)) + (list(self.matcher(doc)) if len(self.matcher) else []):
-            found[strings[match_id]].add((start, end))
-        for key, start, end in self.prefixes(doc):
-            found[key].add((start, end))
-        return {k: sorted(v) for k, v in found.items()}
-
-    def match_doc(self, doc) -> dict[str, list[Match]]:
-        """Rule hits per theme as character spans, in text order."""
-        offsets = [(t.idx, t.idx + len(t.text)) for t in doc]
-        return apply_rules(self.rules, self.spans(doc), offsets, lambda: _sentence_index(doc))
-
-
-class _PlainLexicon:
-    """The same rules matched by :mod:`tipnlp.classifiers.rule_matcher` (plain Python, no spaCy)."""
+class _PlainLexicon(_RuleEngine):
+    """The rules matched by :mod:`tipnlp.classifiers.rule_matcher` (plain Python, no spaCy)."""
 
     def __init__(self, lexicon: Lexicon, source: str):
         from tipnlp.classifiers.rule_matcher import PlainRuleMatcher
 
-        self.lexicon = lexicon
         self.matcher = PlainRuleMatcher()
-        self.rules = [r for rs in lexicon.rules.values() for r in rs]
-        for rule in self.rules:
-            parts = [("main", rule.terms, rule.patterns)]
-            if rule.near:
-                parts.append(("near", rule.near.terms, rule.near.patterns))
-            if rule.unless:
-                parts.append(("unless", rule.unless.terms, rule.unless.patterns))
-            for part, terms, patterns in parts:
-                try:
-                    self.matcher.add(f"{rule.key}::{part}", terms, patterns)
-                except ValueError as exc:
-                    raise _fail(source, f"theme `{rule.theme}` rule `{rule.id}`: invalid token pattern ({exc})") from exc
+        super().__init__(lexicon, source)
 
-    def match_text(self, text: str) -> dict[str, list[Match]]:
-        from tipnlp.classifiers.rule_matcher import sentence_index, tokenize
+    def _add(self, key, terms, patterns) -> None:
+        self.matcher.add(key, terms, patterns)
 
-        tokens = tokenize(text)
-        offsets = [(s, e) for s, e, _ in tokens]
-        return apply_rules(self.rules, self.matcher.spans(tokens), offsets, lambda: sentence_index(tokens))
+    def _scan(self, texts, batch_size):
+        from tipnlp.classifiers.rule_matcher import tokenize
+
+        for text in texts:
+            tokens = tokenize(text)
+            yield tokens, self.matcher.spans(tokens)
+
+
+class _CompiledLexicon(_RuleEngine):
+    """The reference: spaCy's tokenizer, one PhraseMatcher and one Matcher holding every rule's parts
+    (prefix words such as ``recruit*`` go to the plain matcher, spaCy's per-token REGEX being slow)."""
+
+    def __init__(self, lexicon: Lexicon, source: str):
+        from tipnlp._spacy import import_spacy
+        from tipnlp.classifiers.rule_matcher import PlainRuleMatcher
+
+        spacy = import_spacy()
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        self.nlp = spacy.blank("en")
+        self.nlp.max_length = 50_000_000  # tokenizer only: long passages are cheap
+        self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.matcher = Matcher(self.nlp.vocab)
+        self.prefixes = PlainRuleMatcher()
+        super().__init__(lexicon, source)
+
+    def _add(self, key, terms, patterns) -> None:
+        plain = [t for t in terms if "*" not in t]
+        if plain:
+            self.phrases.add(key, [self.nlp.make_doc(t) for t in plain])
+        self.prefixes.add(key, [t for t in terms if "*" in t], ())
+        if patterns:
+            try:
+                self.matcher.add(key, [list(p) for p in patterns])
+            except Exception as exc:  # spaCy raises its own MatchPatternError on bad patterns
+                raise ValueError(str(exc)) from exc
+
+    def _scan(self, texts, batch_size):
+        strings = self.nlp.vocab.strings
+        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+            tokens = [(t.idx, t.idx + len(t.text), t.text) for t in doc]
+            found: dict[str, set[tuple[int, int]]] = defaultdict(set)
+            for match_id, start, end in list(self.phrases(doc)) + (list(self.matcher(doc)) if len(self.matcher) else []):
+                found[strings[match_id]].add((start, end))
+            for key, spans in self.prefixes.spans(tokens).items():
+                found[key].update(spans)
+            yield tokens, {k: sorted(v) for k, v in found.items()}
 
 
 def apply_rules(rules, spans, offsets, sentences) -> dict[str, list[Match]]:
@@ -375,21 +334,6 @@ def apply_rules(rules, spans, offsets, sentences) -> dict[str, list[Match]]:
     for theme in out:
         out[theme].sort()
     return dict(out)
-
-
-_SENTENCE_END = frozenset({".", "!", "?"})
-
-
-def _sentence_index(doc) -> list[int]:
-    """Sentence number of every token; a stand-alone ``.``/``!``/``?`` token ends a sentence."""
-    from spacy.attrs import ORTH
-
-    if not len(doc):
-        return []
-    orth = doc.to_array(ORTH)
-    ends = np.isin(orth, [doc.vocab.strings[p] for p in _SENTENCE_END])
-    # a token belongs to the sentence its preceding end-marks have closed
-    return (np.cumsum(ends) - ends).tolist()
 
 
 def _drop_nested(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -467,7 +411,7 @@ class LexiconClassifier(ThemeClassifier):
             raise DataError(f"unknown lexicon matcher {matcher!r}", hint=f"Use one of: {', '.join(MATCHERS)}.")
         self.matcher = matcher
         self._lexicon: Lexicon | None = None
-        self._compiled: _CompiledLexicon | _PlainLexicon | None = None
+        self._compiled: _RuleEngine | None = None
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
@@ -491,7 +435,7 @@ class LexiconClassifier(ThemeClassifier):
             self._lexicon = parse_lexicon(text, source, known_themes=Taxonomy.load().theme_ids)
         return self._lexicon
 
-    def _matchers(self) -> "_CompiledLexicon | _PlainLexicon":
+    def _matchers(self) -> _RuleEngine:
         if self._compiled is None:
             engine = _PlainLexicon if self.matcher == "plain" else _CompiledLexicon
             self._compiled = engine(self.lexicon, self.lexicon_path or LEXICON_FILE)
@@ -524,11 +468,7 @@ class LexiconClassifier(ThemeClassifier):
         known = {t: hit for t in dict.fromkeys(texts) if (hit := memo.get(t)) is not None}
         todo = [t for t in dict.fromkeys(texts) if t not in known]
         if todo:
-            compiled = self._matchers()
-            if isinstance(compiled, _PlainLexicon):
-                found = {t: compiled.match_text(t) for t in todo}
-            else:
-                found = {t: compiled.match_doc(doc) for t, doc in zip(todo, compiled.nlp.pipe(todo, batch_size=batch_size))}
+            found = dict(zip(todo, self._matchers().match_many(todo, batch_size)))
             known.update(found)
             if len(memo) + len(found) > MEMO_SIZE:
                 memo.clear()
