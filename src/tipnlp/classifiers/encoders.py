@@ -160,15 +160,18 @@ def _wrapped(inner, output):
     return Wrapped(inner).eval()
 
 
+def mean_pool(hidden, attention_mask):
+    """The mean of the token states the attention mask keeps (padding left out)."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+
+
 def pooled_module(backbone):
     """Wrap a transformer so it returns L2-normalised mean-pooled token states (sentence-transformers style)."""
     torch, _ = require_torch()
 
     def mean_pooled(result, attention_mask):
-        hidden = result.last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        mean = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(mean, p=2.0, dim=1)
+        return torch.nn.functional.normalize(mean_pool(result.last_hidden_state, attention_mask), p=2.0, dim=1)
 
     return _wrapped(backbone, mean_pooled)
 
