@@ -24,6 +24,18 @@ def _load(path: Path) -> dict:
                 "themes": [str(t) for t in z["themes"]], "name": path.stem}
 
 
+def gold_for(ids, themes: list[str]) -> tuple[list[dict], np.ndarray]:
+    """The gold records of an OOF file's passages, in its order, and their label matrix."""
+    from tipnlp.evaluation.cv import gold_pool
+    from tipnlp.evaluation.metrics import label_matrix
+
+    records, _ = gold_pool()
+    by_id = {r["id"]: r for r in records}
+    ordered = [by_id[str(i)] for i in ids]
+    y, _ = label_matrix([r["labels"] for r in ordered], themes)
+    return ordered, y
+
+
 def _f1(y: np.ndarray, s: np.ndarray, thr: float) -> float:
     p = s >= thr
     tp = int((p & (y == 1)).sum())
@@ -87,21 +99,16 @@ def main() -> None:
                          "weights and thresholds still come from the other folds' passages.")
     args = ap.parse_args()
 
-    from tipnlp.evaluation.cv import gold_pool
-    from tipnlp.evaluation.metrics import label_matrix
-
     members = [_load(p) for p in args.files]
     base = members[0]
     for m in members[1:]:
         if not (np.array_equal(m["ids"], base["ids"]) and np.array_equal(m["folds"], base["folds"])):
             raise SystemExit(f"{m['name']}: not the same passages and folds as {base['name']}")
-    records, _ = gold_pool()
-    by_id = {r["id"]: r for r in records}
-    y, _ = label_matrix([by_id[str(i)]["labels"] for i in base["ids"]], base["themes"])
+    ordered, y = gold_for(base["ids"], base["themes"])
     stack = np.stack([m["scores"] for m in members])
     subset = None
     if args.new_documents:
-        subset = np.array([(by_id[str(i)].get("meta") or {}).get("split") == "cv" for i in base["ids"]])
+        subset = np.array([(r.get("meta") or {}).get("split") == "cv" for r in ordered])
     rows = []
     for i, m in enumerate(members):
         one = [np.eye(len(members))[i]]

@@ -48,16 +48,17 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import average_precision_score
 
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from ensemble_cv import gold_for
+
     from tipnlp.classifiers.context import sentence_spans
-    from tipnlp.evaluation.cv import gold_pool
-    from tipnlp.evaluation.metrics import label_matrix
 
     with np.load(args.folds_from) as z:
         ids, folds, themes = [str(i) for i in z["ids"]], z["folds"], [str(t) for t in z["themes"]]
-    records, _ = gold_pool()
-    by_id = {r["id"]: r for r in records}
-    texts = [by_id[i]["text"] for i in ids]
-    y, _ = label_matrix([by_id[i]["labels"] for i in ids], themes)
+    ordered, y = gold_for(ids, themes)
+    texts = [r["text"] for r in ordered]
     t0 = time.perf_counter()
     passages = embeddings(texts, 256, args.cache)
     units, owner = [], []

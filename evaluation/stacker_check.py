@@ -34,19 +34,14 @@ def main() -> None:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from ensemble_cv import _load, cross_fitted
+    from ensemble_cv import _load, cross_fitted, gold_for
     from sklearn.linear_model import LogisticRegression
 
-    from tipnlp.evaluation.cv import gold_pool
-    from tipnlp.evaluation.metrics import label_matrix
-
     members = [_load(p) for p in args.files]
-    weights = np.array(args.weights or [1.0] * len(members)) / sum(args.weights or [1.0] * len(members))
-    base = np.tensordot(weights, np.stack([m["scores"] for m in members]), axes=1)
+    weights = np.array(args.weights or [1.0] * len(members), dtype=float)
+    base = np.tensordot(weights / weights.sum(), np.stack([m["scores"] for m in members]), axes=1)
     ids, folds, themes = [str(i) for i in members[0]["ids"]], members[0]["folds"], members[0]["themes"]
-    records, _ = gold_pool()
-    by_id = {r["id"]: r for r in records}
-    y, _ = label_matrix([by_id[i]["labels"] for i in ids], themes)
+    _, y = gold_for(ids, themes)
     n, n_themes = base.shape
     docs = collections.defaultdict(list)
     for k, i in enumerate(ids):
