@@ -55,9 +55,13 @@ def _weights(n: int, step: float = 0.25) -> list[np.ndarray]:
 
 
 def cross_fitted(stack: np.ndarray, y: np.ndarray, folds: np.ndarray, weights: list[np.ndarray],
-                 subset: np.ndarray | None = None) -> dict:
+                 subset: np.ndarray | None = None, thresholds: str = "nearest_half") -> dict:
     """stack: (members, n, themes). Weights chosen by mean AP, thresholds by F1, on the other folds;
-    scored on every passage, or on ``subset`` (a boolean mask) only."""
+    scored on every passage, or on ``subset`` (a boolean mask) only. ``thresholds``: ``nearest_half``
+    (each theme's best, ties broken toward 0.5: the figures reported before 2026-12-07's third session)
+    or a strategy of :func:`tipnlp.tuning.tune_thresholds` (``per_theme``, ``shared``, ``shrunk``), as
+    training tunes them."""
+    from tipnlp.tuning import tune_thresholds
     from sklearn.metrics import average_precision_score
 
     n_themes = y.shape[1]
@@ -76,8 +80,14 @@ def cross_fitted(stack: np.ndarray, y: np.ndarray, folds: np.ndarray, weights: l
         s_tr = np.tensordot(w, stack[:, tr], axes=1)
         s_te = np.tensordot(w, stack[:, te], axes=1)
         final[te] = s_te
+        if thresholds == "nearest_half":
+            cut = [_best_threshold(y[tr, j], s_tr[:, j]) for j in range(n_themes)]
+        else:
+            grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+            tuned = tune_thresholds(y[tr], s_tr, list(range(n_themes)), grid, strategy=thresholds)
+            cut = [tuned[j] for j in range(n_themes)]
         for j in range(n_themes):
-            labels[te, j] = s_te[:, j] >= _best_threshold(y[tr, j], s_tr[:, j])
+            labels[te, j] = s_te[:, j] >= cut[j]
     if subset is not None:
         y, final, labels = y[subset], final[subset], labels[subset]
     f1 = []
@@ -97,6 +107,9 @@ def main() -> None:
     ap.add_argument("--new-documents", action="store_true",
                     help="Score only the documents added in 2026-12 (no rule or seed was written from them); "
                          "weights and thresholds still come from the other folds' passages.")
+    ap.add_argument("--thresholds", default="nearest_half", choices=["nearest_half", "per_theme", "shared", "shrunk"],
+                    help="How each fold's thresholds are chosen on the other folds (default: each theme's best, "
+                         "ties toward 0.5, as reported before; the others as training tunes them).")
     args = ap.parse_args()
 
     members = [_load(p) for p in args.files]
@@ -112,12 +125,12 @@ def main() -> None:
     rows = []
     for i, m in enumerate(members):
         one = [np.eye(len(members))[i]]
-        rows.append({"model": m["name"], **cross_fitted(stack, y, base["folds"], one, subset)})
+        rows.append({"model": m["name"], **cross_fitted(stack, y, base["folds"], one, subset, args.thresholds)})
     for size in range(2, len(members) + 1):
         for combo in itertools.combinations(range(len(members)), size):
             sub = stack[list(combo)]
             rows.append({"model": " + ".join(members[i]["name"] for i in combo),
-                         **cross_fitted(sub, y, base["folds"], _weights(size), subset)})
+                         **cross_fitted(sub, y, base["folds"], _weights(size), subset, args.thresholds)})
     scored = int(subset.sum()) if subset is not None else len(y)
     print(f"{len(np.unique(base['folds']))} folds, {scored} passages scored"
           + (" (documents added in 2026-12)" if subset is not None else "") + f"; themes: {', '.join(base['themes'])}")

@@ -24,22 +24,31 @@ def main() -> None:
     ap.add_argument("config")
     ap.add_argument("--k", type=int, default=3)
     ap.add_argument("--out", default="evaluation/oof/k3")
+    ap.add_argument("--inferred-doc-types", action="store_true",
+                    help="score held-out documents with the type a classifier fitted on the other documents "
+                         "guesses, as a user's file is (as tipnlp evaluate --cv does)")
     args = ap.parse_args()
 
     from sklearn.metrics import average_precision_score
 
-    from tipnlp.evaluation.cv import cross_validate, gold_pool
+    from tipnlp.evaluation.cv import DocTypeInference, cross_validate, gold_pool, training_extra, uses_guessed_doc_types
+    from tipnlp.gold import CorpusTexts
     from tipnlp.evaluation.metrics import label_matrix
     from tipnlp.taxonomy import core_theme_ids
     from tipnlp.tuning import load_config
 
     config = load_config(args.config)
     themes = core_theme_ids()
-    records, groups = gold_pool()
+    texts = CorpusTexts()
+    records, groups = gold_pool(texts=texts)
     y, _ = label_matrix([r["labels"] for r in records], themes)
+    extra = training_extra(config, seeds=False)  # AIMS.au sentences when the config asks; never seeds
+    guesser = DocTypeInference(texts=texts) if args.inferred_doc_types or uses_guessed_doc_types(config) else None
     t0 = time.perf_counter()
-    cv = cross_validate(config, records, groups, args.k, themes=themes, inner_k=0,
-                        progress=lambda m: print(m, flush=True))
+    cv = cross_validate(config, records, groups, args.k, themes=themes, inner_k=0, extra=extra,
+                        progress=lambda m: print(m, flush=True),
+                        doc_types=guesser if args.inferred_doc_types else None,
+                        train_doc_types=guesser.cross_fitted() if uses_guessed_doc_types(config) else None)
     seconds = time.perf_counter() - t0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -47,6 +56,8 @@ def main() -> None:
         out / f"{config['name']}.npz", ids=np.array([r["id"] for r in records]), folds=cv.folds,
         scores=cv.scores.astype(np.float32), themes=np.array(themes),
         info=json.dumps({"config": str(args.config), "k": args.k, "seconds": round(seconds, 1),
+                         "doc_type": "inferred per fold" if args.inferred_doc_types else "manifest",
+                         "aims_training_sentences": len(extra),
                          "folds": cv.fold_info}),
     )
     aps = [average_precision_score(y[:, j], cv.scores[:, j]) for j in range(len(themes))]

@@ -126,3 +126,78 @@ def test_held_out_documents_are_scored_with_guessed_types_and_training_can_use_g
         context.ContextSentenceClassifier.fit, context.ContextSentenceClassifier.predict_proba = original_fit, original_proba
     assert set(seen["fit"]) == {"other"}
     assert "guidance" in seen["predict"] and "law" not in seen["predict"]
+
+
+def test_doc_bound_extra_rows_train_only_folds_whose_training_documents_hold_their_document():
+    """AIMS.au sentences belong to a statement: a fold holding that statement out must not train on them,
+    while seed passages (no document) are in every fold's training data."""
+    from tipnlp.classifiers import tfidf
+
+    recs = theme_records(12, 6)
+    extra = [{"id": f"aims:doc{d}:0", "doc_id": f"doc{d}", "doc_bound": True, "labels": ["supply_chains"],
+              "text": f"Bound sentence of statement {d} on supplier audits.", "meta": {"heading": "", "doc_type": "law"}}
+             for d in range(12)]
+    extra.append({"id": "seed:1", "doc_id": "seed", "labels": [], "text": "A seed passage about nothing in particular.",
+                  "meta": {"heading": "", "doc_type": ""}})
+    fits: list[set[str]] = []
+    original_fit = tfidf.TfidfLinearClassifier.fit
+
+    def remembering_fit(self, texts, labels):
+        fits.append({t if isinstance(t, str) else t["text"] for t in texts})
+        return original_fit(self, texts, labels)
+
+    held: list[set[str]] = []
+    tfidf.TfidfLinearClassifier.fit = remembering_fit
+    try:
+        config = {"name": "t", "family": "tfidf", "params": {"C": 1.0, "char_ngrams": [3, 3], "min_df": 1,
+                                                            "calibration_folds": 2}}
+        cross_validate(config, recs, [r["doc_id"] for r in recs], 3, themes=THEMES, inner_k=2, extra=extra,
+                       probe=lambda model, held_out, thr: held.append(held_out))
+    finally:
+        tfidf.TfidfLinearClassifier.fit = original_fit
+    assert len(fits) == 3 * (1 + 2)  # each fold's model and its two inner threshold models
+    for f, held_out in enumerate(held):
+        fold_fits = fits[3 * f: 3 * f + 3]
+        for trained in fold_fits:
+            assert "A seed passage about nothing in particular." in trained
+            bound = {t for t in trained if t.startswith("Bound sentence")}
+            assert bound, "training documents' bound rows are used"
+            assert not any(f"statement {d[3:]} " in t for d in held_out for t in bound)
+        # the fold's own model sees the bound rows of every training document
+        assert len({t for t in fold_fits[0] if t.startswith("Bound")}) == 12 - len(held_out)
+
+
+def test_aims_labels_map_c4_to_supply_chains_and_drop_criteria_our_codebook_splits():
+    from tipnlp.gold import aims_sentence_label
+
+    base = {"Approval": 0, "Signature": 0, "C1 (reporting entity)": 0, "C2 (structure)": 0, "C2 (operations)": 0,
+            "C2 (supply chains)": 0, "C3 (risk description)": 0, "C4 (risk mitigation)": 0, "C4 (remediation)": 0,
+            "C5 (effectiveness)": 0, "C6 (consultation)": 0}
+    assert aims_sentence_label({**base, "C4 (remediation)": 1}) == ["supply_chains"]
+    assert aims_sentence_label({**base, "C4 (risk mitigation)": 1, "C3 (risk description)": 1}) == ["supply_chains"]
+    assert aims_sentence_label(base) == []
+    assert aims_sentence_label({**base, "Signature": 1, "C2 (structure)": 1}) == []
+    assert aims_sentence_label({**base, "C3 (risk description)": 1}) is None
+    assert aims_sentence_label({**base, "C5 (effectiveness)": 1}) is None
+
+
+def test_aims_training_rows_are_bound_to_their_statement_and_skip_unknown_or_sealed_documents(tmp_path, monkeypatch):
+    import json
+
+    from tipnlp import gold
+
+    corpus = tmp_path / "corpora"
+    (corpus / "annotations" / "aims").mkdir(parents=True)
+    (corpus / "manifest.jsonl").write_text("\n".join(json.dumps(
+        {"id": d, "doc_type": "corporate_statement", "file": f"texts/{d}.txt", "format": "txt"})
+        for d in ("ms_a", "ms_sealed")) + "\n", encoding="utf-8")
+    rows = [{"sentence_idx": 0, "sentence": "We audit our suppliers every year.", "labels": {"C4 (risk mitigation)": 1}},
+            {"sentence_idx": 1, "sentence": "Signed by the board.", "labels": {"Signature": 1}},
+            {"sentence_idx": 2, "sentence": "Our risks lie in cotton.", "labels": {"C3 (risk description)": 1}}]
+    for d in ("ms_a", "ms_sealed", "ms_not_in_corpus"):
+        (corpus / "annotations" / "aims" / f"{d}.sentences.jsonl").write_text(
+            "\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    monkeypatch.setattr(gold, "sealed_documents", lambda path=None: {"ms_sealed"})
+    out = gold.aims_sentence_records(corpus)
+    assert [(r["doc_id"], r["labels"]) for r in out] == [("ms_a", ["supply_chains"]), ("ms_a", [])]
+    assert all(r["doc_bound"] and r["meta"]["doc_type"] == "corporate_statement" for r in out)

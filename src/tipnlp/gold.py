@@ -345,3 +345,63 @@ def agreement(
     ks = [v["kappa"] for v in out["per_theme"].values() if v["kappa"] is not None]
     out["mean_kappa"] = sum(ks) / len(ks) if ks else None
     return out
+
+
+# -- AIMS.au sentence labels (another project's scheme, read as training rows) ----------------------
+
+AIMS_FOLDER = ("annotations", "aims")
+AIMS_C4 = ("C4 (risk mitigation)", "C4 (remediation)")
+# criteria that describe the reporting entity or sign the statement off: no theme in our codebook
+AIMS_NO_THEME = ("Approval", "Signature", "C1 (reporting entity)", "C2 (structure)", "C2 (operations)")
+
+
+def read_aims(corpus_dir: str | Path | None = None) -> dict[str, list[dict[str, Any]]]:
+    """statement (corpus doc id) -> its AIMS.au sentence rows ``{sentence, sentence_idx, labels}``."""
+    from tipnlp.corpus import corpus_root
+
+    folder = corpus_root(corpus_dir).joinpath(*AIMS_FOLDER)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted(folder.glob("*.sentences.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            out[path.name.split(".")[0]] = [json.loads(x) for x in fh if x.strip()]
+    return out
+
+
+def aims_sentence_label(labels: dict[str, Any]) -> list[str] | None:
+    """Our label for an AIMS.au sentence: C4 (actions to assess and address risk, remediation) ->
+    ``supply_chains``; no criterion or only entity/sign-off criteria -> no theme; None (unused) for
+    the criteria our codebook splits either way (supply-chain description, risks, effectiveness,
+    consultation)."""
+    marked = {k for k, v in labels.items() if v}
+    if marked & set(AIMS_C4):
+        return ["supply_chains"]
+    if marked <= set(AIMS_NO_THEME):
+        return []
+    return None
+
+
+def aims_sentence_records(corpus_dir: str | Path | None = None, positives_only: bool = False) -> list[dict[str, Any]]:
+    """Training rows from AIMS.au sentence labels, one per sentence, bound to their statement
+    (``positives_only``: the C4 sentences alone).
+
+    Each row names its statement's ``doc_id`` and carries ``doc_bound``: cross-validation trains on it
+    only in folds whose training documents include that statement. Statements of the sealed split are
+    never read. Our check of the mapping (``corpora/aims_mapping.json``): 58% of C4 sentences read
+    alone are ``supply_chains`` by our codebook, 7% of the others — a noisy but large sentence-level
+    signal for the theme with the most passages."""
+    manifest = manifest_index(corpus_dir)
+    sealed = sealed_documents()
+    out: list[dict[str, Any]] = []
+    for doc_id, rows in read_aims(corpus_dir).items():
+        if doc_id in sealed or doc_id not in manifest:
+            continue
+        doc_type = manifest[doc_id].get("doc_type") or "corporate_statement"
+        for row in rows:
+            labels = aims_sentence_label(row.get("labels") or {})
+            text = str(row.get("sentence") or "").strip()
+            if labels is None or len(text) < 3 or (positives_only and not labels):
+                continue
+            out.append({"id": f"aims:{doc_id}:{row.get('sentence_idx')}", "doc_id": doc_id, "text": text,
+                        "labels": labels, "doc_bound": True,
+                        "meta": {"heading": "", "doc_type": doc_type, "split": "aims"}})
+    return out

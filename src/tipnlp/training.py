@@ -82,7 +82,7 @@ def _meta_base(config: dict[str, Any], seed: int) -> dict[str, Any]:
 def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path, dict[str, Any]]:
     from tipnlp.classifiers import models_dir
     from tipnlp.evaluation.cv import (
-        DocTypeInference, _fit, _seed_records, inner_thresholds, model_inputs, record_groups, threshold_grid,
+        DocTypeInference, _fit, config_thresholds, inner_thresholds, model_inputs, record_groups, training_extra,
         uses_guessed_doc_types, with_doc_types,
     )
     from tipnlp.evaluation.metrics import label_matrix
@@ -97,18 +97,21 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
     say("loading gold data (all non-sealed documents)")
     texts = CorpusTexts(corpus_dir)  # every document is read once and shared by the steps below
     records = list(export_records("all", texts=texts))
+    extra = training_extra(config, corpus_dir=corpus_dir)
     if uses_guessed_doc_types(config):
         say("guessing every document's type, cross-fitted (the model meets guessed types in use)")
-        records = with_doc_types(records, DocTypeInference(texts=texts).cross_fitted())
-    extra = _seed_records((config.get("data") or {}).get("extra", []) or [])
-    say(f"fitting {config['family']} on {len(records)} gold + {len(extra)} seed passages")
+        guessed = DocTypeInference(texts=texts).cross_fitted()
+        records, extra = with_doc_types(records, guessed), with_doc_types(extra, guessed)
+    n_aims = sum(1 for r in extra if r.get("doc_bound"))
+    say(f"fitting {config['family']} on {len(records)} gold + {len(extra) - n_aims} seed passages"
+        + (f" + {n_aims} AIMS.au sentences" if n_aims else ""))
     t0 = time.perf_counter()
     model = _fit(config, themes, records, extra)
     fit_seconds = time.perf_counter() - t0
     y, _ = label_matrix([r["labels"] for r in records], themes)
     own = getattr(model, "oof_proba_", None)
     if own is not None and np.isfinite(own[: len(records)]).all():
-        thresholds = tune_thresholds(y, own[: len(records)], themes, threshold_grid(config))
+        thresholds = config_thresholds(config, y, own[: len(records)], themes)
         source = "out-of-fold scores of the model's document-grouped calibration folds"
     else:
         thresholds, _ = inner_thresholds(config, themes, records, record_groups(records, texts), extra, 3, seed)
@@ -133,7 +136,8 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
     counts = {t: int(y[:, j].sum()) for j, t in enumerate(themes)}
     meta = {
         **_meta_base(config, seed),
-        "train": {"passages": len(records) + len(extra), "gold_passages": len(records), "extra_passages": len(extra),
+        "train": {"passages": len(records) + len(extra), "gold_passages": len(records), "extra_passages": len(extra) - n_aims,
+                  "aims_sentences": n_aims,
                   "documents": len({r["doc_id"] for r in records}), "positives": counts,
                   "op_pairs": sum(len(r["meta"]["ops"]) for r in with_ops), "fit_seconds": round(fit_seconds, 2)},
         "thresholds_from": source,

@@ -173,9 +173,16 @@ def uses_guessed_doc_types(config: Mapping[str, Any]) -> bool:
     return ((config.get("data") or {}).get("doc_types") or "manifest") == "guessed"
 
 
+def bound_extra(train: Sequence[Mapping[str, Any]], extra: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The extra rows a model trained on ``train`` may see: seed passages always, rows bound to a
+    corpus document (``doc_bound``, e.g. AIMS.au sentences) only when that document is in ``train``."""
+    docs = {r.get("doc_id") for r in train}
+    return [r for r in extra if not r.get("doc_bound") or r.get("doc_id") in docs]
+
+
 def _fit(config, themes, train: Sequence[Mapping[str, Any]], extra: Sequence[Mapping[str, Any]]):
     model = build_model(config, themes)
-    rows = list(train) + list(extra)
+    rows = list(train) + bound_extra(train, extra)
     model.fit(model_inputs(model, rows), [list(r["labels"]) for r in rows])
     return model
 
@@ -185,13 +192,22 @@ def threshold_grid(config: Mapping[str, Any]) -> np.ndarray:
     return np.round(np.arange(g.get("min", 0.05), g.get("max", 0.95) + 1e-9, g.get("step", 0.01)), 4)
 
 
+def config_thresholds(config: Mapping[str, Any], y: np.ndarray, proba: np.ndarray,
+                      themes: Sequence[str]) -> dict[str, float]:
+    """Thresholds tuned as the config's ``thresholds`` block says (grid, ``strategy``, ``prior_positives``)."""
+    from tipnlp.tuning import tune_thresholds
+
+    g = config.get("thresholds", {}) or {}
+    return tune_thresholds(y, proba, themes, threshold_grid(config), g.get("strategy", "per_theme"),
+                           float(g.get("prior_positives", 200.0)))
+
+
 def inner_thresholds(
     config: Mapping[str, Any], themes: Sequence[str], train: Sequence[Mapping[str, Any]], groups: Sequence[str],
     extra: Sequence[Mapping[str, Any]], inner_k: int, seed: int,
 ) -> tuple[dict[str, float], np.ndarray]:
     """Thresholds from out-of-fold scores of an inner grouped split of the training data."""
     from tipnlp.evaluation.metrics import label_matrix
-    from tipnlp.tuning import tune_thresholds
 
     y, _ = label_matrix([r["labels"] for r in train], themes)
     inner = assign_folds(groups, y, inner_k, seed)
@@ -201,7 +217,7 @@ def inner_thresholds(
         te_idx = np.flatnonzero(inner == f)
         model = _fit(config, themes, tr, extra)
         oof[te_idx] = model.predict_proba(model_inputs(model, [train[i] for i in te_idx]))
-    return tune_thresholds(y, oof, themes, threshold_grid(config)), oof
+    return config_thresholds(config, y, oof, themes), oof
 
 
 def cross_validate(
@@ -228,19 +244,19 @@ def cross_validate(
         seed_everything(int(config.get("seed", 0)))
         tr_idx, te_idx = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
         train = with_doc_types([records[i] for i in tr_idx], train_doc_types)
+        fold_extra = with_doc_types(bound_extra(train, extra), train_doc_types)
         say(f"fold {f + 1}/{k}: {len(tr_idx)} training passages, {len(te_idx)} held out")
         t0 = time.perf_counter()
-        model = _fit(config, themes, train, extra)
+        model = _fit(config, themes, train, fold_extra)
         own = getattr(model, "oof_proba_", None)
         if own is not None and inner_k >= 2 and np.isfinite(own[: len(train)]).all():
             # the model's own calibration folds were grouped by document: tune on those scores
-            from tipnlp.tuning import tune_thresholds
-
             ytr, _ = label_matrix([r["labels"] for r in train], themes)
-            thresholds = tune_thresholds(ytr, own[: len(train)], themes, threshold_grid(config))
+            thresholds = config_thresholds(config, ytr, own[: len(train)], themes)
             inner_kind = "model's grouped calibration folds"
         elif inner_k >= 2:
-            thresholds, _ = inner_thresholds(config, themes, train, [groups[i] for i in tr_idx], extra, inner_k, seed)
+            thresholds, _ = inner_thresholds(config, themes, train, [groups[i] for i in tr_idx], fold_extra, inner_k,
+                                             seed)
             inner_kind = f"inner {inner_k}-fold grouped split"
         else:
             thresholds = {t: 0.5 for t in themes}
@@ -334,6 +350,20 @@ def last_changed(paths: Sequence[str | Path]) -> dict[str, str]:
     return out
 
 
+def training_extra(config: Mapping[str, Any], *, seeds: bool = True,
+                   corpus_dir: str | Path | None = None) -> list[dict[str, Any]]:
+    """Training-only rows a config asks for: the project's seed passages (``data.extra``) and, with
+    ``data.aims_sentences``, AIMS.au sentence labels bound to their statements (``true``: C4 sentences as
+    supply_chains and entity/sign-off sentences as no theme; ``c4``: the C4 sentences only)."""
+    data = config.get("data") or {}
+    rows = _seed_records(list(data.get("extra", []) or [])) if seeds else []
+    if data.get("aims_sentences"):
+        from tipnlp.gold import aims_sentence_records
+
+        rows += aims_sentence_records(corpus_dir, positives_only=str(data["aims_sentences"]).lower() == "c4")
+    return rows
+
+
 def _seed_records(paths: Sequence[str]) -> list[dict[str, Any]]:
     from tipnlp.corpus import REPO_ROOT
     from tipnlp.evaluation.io import read_gold
@@ -381,7 +411,8 @@ def run_cv(
     texts = CorpusTexts(corpus_dir)
     records, groups = pool if pool is not None else gold_pool(texts=texts)
     extra_paths = list((config.get("data") or {}).get("extra", []) or [])
-    extra = _seed_records(extra_paths) if with_extra else []
+    extra = training_extra(config, seeds=with_extra, corpus_dir=corpus_dir)
+    seeds = [r for r in extra if not r.get("doc_bound")]
     t0 = time.perf_counter()
     probe = AimsProbe(corpus_dir) if aims else None
     guesser = DocTypeInference(texts=texts) if infer_doc_types or uses_guessed_doc_types(config) else None
@@ -413,9 +444,13 @@ def run_cv(
         "sharing text are one group); folds balanced on every theme's positives.",
         f"Each fold retrains `{config['family']}` from `{Path(config_path).name}`; thresholds are tuned on "
         f"out-of-fold scores of the fold's training data only ({cv.fold_info[0]['thresholds_from']}).",
-        (f"Seed passages written by the project ({len(extra)}) are added to every fold's training data, never scored."
-         if extra else "No seed passages in training." + (" (run without them: `--no-seeds`)" if extra_paths else "")),
+        (f"Seed passages written by the project ({len(seeds)}) are added to every fold's training data, never scored."
+         if seeds else "No seed passages in training." + (" (run without them: `--no-seeds`)" if extra_paths else "")),
     ]
+    if len(seeds) < len(extra):
+        lines.append(f"AIMS.au sentence labels ({len(extra) - len(seeds)} sentences: C4 as supply_chains, entity and "
+                     "sign-off sentences as no theme) are added to a fold's training data only when their statement "
+                     "is one of the fold's training documents; never scored.")
     if hand:
         lines.append("Hand-written rules are not re-fitted per fold: they were written by people who had read "
                      "the first 113 gold documents, so those documents are not unseen for the rules.")
@@ -444,7 +479,8 @@ def run_cv(
     lines.append(f"Wall time {seconds:.0f} s.")
     result.metrics["protocol"] = {
         "kind": "grouped_cv", "k": k, "inner_k": inner_k, "seed": seed, "config": str(config_path),
-        "with_seed_passages": bool(extra), "hand_written_last_changed": changed, "folds": cv.fold_info,
+        "with_seed_passages": bool(seeds),
+        "aims_training_sentences": len(extra) - len(seeds), "hand_written_last_changed": changed, "folds": cv.fold_info,
         "seconds": round(seconds, 1), "lines": lines, "new_documents": subset,
         "aims_sentences": aims_summary,
         "doc_types": ("inferred per fold" if infer_doc_types else "manifest"),
@@ -454,28 +490,22 @@ def run_cv(
     return result, cv
 
 
-AIMS_C4 = ("C4 (risk mitigation)", "C4 (remediation)")
-
-
 class AimsProbe:
     """Sentences of AIMS.au-labelled statements, each classified alone by the fold model that did
     not see its statement: the share of C4 sentences tagged ``supply_chains`` and of sentences the
     AIMS annotators left unlabelled that are tagged."""
 
     def __init__(self, corpus_dir: str | Path | None = None):
-        import json
+        from tipnlp.gold import read_aims
 
-        from tipnlp.corpus import corpus_root
-
-        self.rows: dict[str, list[dict]] = {}
-        folder = corpus_root(corpus_dir) / "annotations" / "aims"
-        for path in sorted(folder.glob("*.sentences.jsonl")):
-            self.rows[path.name.split(".")[0]] = [json.loads(x) for x in path.open(encoding="utf-8") if x.strip()]
+        self.rows: dict[str, list[dict]] = read_aims(corpus_dir)
         self.c4 = [0, 0]
         self.unlabelled = [0, 0]
         self.statements: set[str] = set()
 
     def __call__(self, model: Any, held_out: set[str], thresholds: Mapping[str, float]) -> None:
+        from tipnlp.gold import AIMS_C4
+
         docs = [d for d in held_out if d in self.rows]
         if not docs:
             return
