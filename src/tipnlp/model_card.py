@@ -96,6 +96,11 @@ def _header(c: dict[str, Any], model_dir: Path) -> list[str]:
     ]
 
 
+_STRATEGY_NOTE = {"per_theme": ", each theme's own best F1",
+                  "shared": ", one threshold shared by every theme (the best for macro F1)",
+                  "shrunk": ", each theme's own pulled toward the shared one in proportion to its few positives"}
+
+
 def _cv_card(c: dict[str, Any], model_dir: Path) -> list[str]:
     themes = c.get("params", {}).get("themes", [])
     cv = c.get("cv") or {}
@@ -103,7 +108,9 @@ def _cv_card(c: dict[str, Any], model_dir: Path) -> list[str]:
     lines = _header(c, model_dir) + [
         f"Every non-sealed gold passage of `corpora/gold/` ({train.get('gold_passages')} passages of "
         f"{train.get('documents')} documents, codebook `corpora/CODEBOOK.md`) plus {train.get('extra_passages')} "
-        "seed passages written by the project. Thresholds: " + str(c.get("thresholds_from", "?")) + ". "
+        "seed passages written by the project. Thresholds: " + str(c.get("thresholds_from", "?"))
+        + _STRATEGY_NOTE.get(((c.get("training_config") or {}).get("thresholds") or {}).get("strategy", "per_theme"), "")
+        + ". "
         f"The OP ranker is fitted on {train.get('op_pairs', '?')} gold (passage, theme) pairs with their primary OP.",
         "",
         "| theme | gold positives | threshold |", "|---|---:|---:|",
