@@ -4,7 +4,8 @@
     python evaluation/oof_cv.py training/variants/finetuned_minilm_cv.yaml --k 3 --out evaluation/oof/k3
 
 Retrains the config on each document-grouped fold (the same folds as ``tipnlp evaluate --cv K``:
-``assign_folds`` with seed 0) without seed passages and without threshold tuning, and writes
+``assign_folds`` with seed 0) without seed passages (AIMS.au sentence rows when the config asks for them)
+and without threshold tuning, and writes
 ``<out>/<name>.npz``: passage ids (doc id and offsets, no text), fold per passage, out-of-fold scores,
 and the fold timings. ``evaluation/ensemble_cv.py`` combines such files. Prints mean average precision
 and best-threshold F1 per theme.
@@ -32,8 +33,8 @@ def main() -> None:
     from sklearn.metrics import average_precision_score
 
     from tipnlp.evaluation.cv import DocTypeInference, cross_validate, gold_pool, training_extra, uses_guessed_doc_types
-    from tipnlp.gold import CorpusTexts
     from tipnlp.evaluation.metrics import label_matrix
+    from tipnlp.gold import CorpusTexts
     from tipnlp.taxonomy import core_theme_ids
     from tipnlp.tuning import load_config
 

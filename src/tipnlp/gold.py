@@ -387,8 +387,9 @@ def aims_sentence_records(corpus_dir: str | Path | None = None, positives_only: 
     Each row names its statement's ``doc_id`` and carries ``doc_bound``: cross-validation trains on it
     only in folds whose training documents include that statement. Statements of the sealed split are
     never read. Our check of the mapping (``corpora/aims_mapping.json``): 58% of C4 sentences read
-    alone are ``supply_chains`` by our codebook, 7% of the others — a noisy but large sentence-level
-    signal for the theme with the most passages."""
+    alone are ``supply_chains`` by our codebook, 7% of the others. In grouped CV these rows lowered
+    ``supply_chains`` average precision (0.818 -> 0.782 for the TF-IDF/lexicon model), so no shipped config
+    uses them (``evaluation/reports/comparison/sentence_labels_and_thresholds.md``)."""
     manifest = manifest_index(corpus_dir)
     sealed = sealed_documents()
     out: list[dict[str, Any]] = []
