@@ -36,17 +36,16 @@ def gold_for(ids, themes: list[str]) -> tuple[list[dict], np.ndarray]:
     return ordered, y
 
 
-def _f1(y: np.ndarray, s: np.ndarray, thr: float) -> float:
-    p = s >= thr
-    tp = int((p & (y == 1)).sum())
-    fp = int((p & (y == 0)).sum())
-    fn = int((~p & (y == 1)).sum())
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 
 def _best_threshold(y: np.ndarray, s: np.ndarray) -> float:
-    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
-    return float(max(grid, key=lambda t: (_f1(y, s, t), -abs(t - 0.5))))
+    """The threshold with the best F1, ties broken toward 0.5 (``--thresholds nearest_half``)."""
+    from tipnlp.tuning import f1_curve
+
+    curve = f1_curve(y, s, GRID)
+    tied = GRID[curve == curve.max()]
+    return float(tied[np.argmin(np.abs(tied - 0.5))])
 
 
 def _weights(n: int, step: float = 0.25) -> list[np.ndarray]:
@@ -61,8 +60,9 @@ def cross_fitted(stack: np.ndarray, y: np.ndarray, folds: np.ndarray, weights: l
     (each theme's best, ties broken toward 0.5: the figures reported before 2026-12-07's third session)
     or a strategy of :func:`tipnlp.tuning.tune_thresholds` (``per_theme``, ``shared``, ``shrunk``), as
     training tunes them."""
-    from tipnlp.tuning import tune_thresholds
     from sklearn.metrics import average_precision_score
+
+    from tipnlp.tuning import tune_thresholds
 
     n_themes = y.shape[1]
     final = np.zeros(y.shape)
@@ -83,8 +83,7 @@ def cross_fitted(stack: np.ndarray, y: np.ndarray, folds: np.ndarray, weights: l
         if thresholds == "nearest_half":
             cut = [_best_threshold(y[tr, j], s_tr[:, j]) for j in range(n_themes)]
         else:
-            grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
-            tuned = tune_thresholds(y[tr], s_tr, list(range(n_themes)), grid, strategy=thresholds)
+            tuned = tune_thresholds(y[tr], s_tr, list(range(n_themes)), GRID, strategy=thresholds)
             cut = [tuned[j] for j in range(n_themes)]
         for j in range(n_themes):
             labels[te, j] = s_te[:, j] >= cut[j]

@@ -26,7 +26,7 @@ def seed_everything(seed: int) -> None:
 THRESHOLD_STRATEGIES = ("per_theme", "shared", "shrunk")
 
 
-def _f1_curve(y: np.ndarray, scores: np.ndarray, grid: Sequence[float]) -> np.ndarray:
+def f1_curve(y: np.ndarray, scores: np.ndarray, grid: Sequence[float]) -> np.ndarray:
     """F1 of ``scores >= t`` for every threshold t of the grid."""
     pred = scores[:, None] >= np.asarray(grid, dtype=float)[None, :]
     pos = (y == 1)[:, None]
@@ -59,7 +59,7 @@ def tune_thresholds(
     if strategy not in THRESHOLD_STRATEGIES:
         raise DataError(f"unknown threshold strategy {strategy!r}; use one of {', '.join(THRESHOLD_STRATEGIES)}")
     grid = np.asarray(grid, dtype=float)
-    curves = [_f1_curve(y[:, j], proba[:, j], grid) for j in range(len(themes))]
+    curves = [f1_curve(y[:, j], proba[:, j], grid) for j in range(len(themes))]
     own = [_plateau_middle(c, grid) for c in curves]
     if strategy == "per_theme":
         return {t: own[j] for j, t in enumerate(themes)}

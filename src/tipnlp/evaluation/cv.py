@@ -244,7 +244,7 @@ def cross_validate(
         seed_everything(int(config.get("seed", 0)))
         tr_idx, te_idx = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
         train = with_doc_types([records[i] for i in tr_idx], train_doc_types)
-        fold_extra = with_doc_types(bound_extra(train, extra), train_doc_types)
+        fold_extra = with_doc_types(extra, train_doc_types)  # _fit keeps only the rows its documents allow
         say(f"fold {f + 1}/{k}: {len(tr_idx)} training passages, {len(te_idx)} held out")
         t0 = time.perf_counter()
         model = _fit(config, themes, train, fold_extra)
