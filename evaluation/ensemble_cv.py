@@ -20,7 +20,11 @@ import numpy as np
 
 def _load(path: Path) -> dict:
     with np.load(path, allow_pickle=False) as z:
-        return {"ids": z["ids"], "folds": z["folds"], "scores": z["scores"].astype(float),
+        scores = z["scores"].astype(float)
+        if not np.isfinite(scores).all():
+            raise SystemExit(f"{path}: some passages have no out-of-fold score (a one-fold run, oof_cv.py "
+                             "--fold?); ensembles need every fold: run oof_cv.py without --fold")
+        return {"ids": z["ids"], "folds": z["folds"], "scores": scores,
                 "themes": [str(t) for t in z["themes"]], "name": path.stem}
 
 

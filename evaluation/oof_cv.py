@@ -8,7 +8,11 @@ Retrains the config on each document-grouped fold (the same folds as ``tipnlp ev
 and without threshold tuning, and writes
 ``<out>/<name>.npz``: passage ids (doc id and offsets, no text), fold per passage, out-of-fold scores,
 and the fold timings. ``evaluation/ensemble_cv.py`` combines such files. Prints mean average precision
-and best-threshold F1 per theme.
+and best-threshold F1 per theme. ``--fold N`` runs the N-th fold alone (1-based, as the progress lines
+count), for a model too slow for all folds on the CPU: ``<name>_foldN.npz`` holds NaN for the other
+folds' passages, and the printed figures are that fold's; ``ensemble_cv.py`` refuses such files.
+
+    python evaluation/oof_cv.py training/variants/finetuned_minilm_full_cpu.yaml --k 3 --fold 1 --out evaluation/oof/k3
 """
 from __future__ import annotations
 
@@ -28,7 +32,10 @@ def main() -> None:
     ap.add_argument("--inferred-doc-types", action="store_true",
                     help="score held-out documents with the type a classifier fitted on the other documents "
                          "guesses, as a user's file is (as tipnlp evaluate --cv does)")
+    ap.add_argument("--fold", type=int, default=None, help="run only this fold (1..k)")
     args = ap.parse_args()
+    if args.fold is not None and not 1 <= args.fold <= args.k:
+        ap.error(f"--fold must be between 1 and --k ({args.k}), got {args.fold}")
 
     from sklearn.metrics import average_precision_score
 
@@ -49,21 +56,24 @@ def main() -> None:
     cv = cross_validate(config, records, groups, args.k, themes=themes, inner_k=0, extra=extra,
                         progress=lambda m: print(m, flush=True),
                         doc_types=guesser if args.inferred_doc_types else None,
-                        train_doc_types=guesser.cross_fitted() if uses_guessed_doc_types(config) else None)
+                        train_doc_types=guesser.cross_fitted() if uses_guessed_doc_types(config) else None,
+                        only_folds=None if args.fold is None else [args.fold - 1])
     seconds = time.perf_counter() - t0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    target = out / (config["name"] + ("" if args.fold is None else f"_fold{args.fold}") + ".npz")
     np.savez_compressed(
-        out / f"{config['name']}.npz", ids=np.array([r["id"] for r in records]), folds=cv.folds,
+        target, ids=np.array([r["id"] for r in records]), folds=cv.folds,
         scores=cv.scores.astype(np.float32), themes=np.array(themes),
         info=json.dumps({"config": str(args.config), "k": args.k, "seconds": round(seconds, 1),
                          "doc_type": "inferred per fold" if args.inferred_doc_types else "manifest",
                          "aims_training_sentences": len(extra),
                          "folds": cv.fold_info}),
     )
-    aps = [average_precision_score(y[:, j], cv.scores[:, j]) for j in range(len(themes))]
+    scored = np.isfinite(cv.scores).all(axis=1)
+    aps = [average_precision_score(y[scored, j], cv.scores[scored, j]) for j in range(len(themes))]
     print(f"{config['name']}: mean AP {np.mean(aps):.3f} per theme {[round(a, 3) for a in aps]} "
-          f"in {seconds:.0f} s -> {out / (config['name'] + '.npz')}", flush=True)
+          f"over {int(scored.sum())} passages in {seconds:.0f} s -> {target}", flush=True)
 
 
 if __name__ == "__main__":

@@ -99,6 +99,24 @@ def test_cross_validation_runs_for_the_cpu_model_families(config):
     assert np.isfinite(result.scores).all()
 
 
+def test_only_folds_scores_the_named_fold_and_leaves_the_others_unscored():
+    """A slow model is cross-validated one fold at a time: only that fold's passages get scores, the
+    rest stay NaN (so no metric can silently average zeros in), and a fold outside 0..k-1 is refused."""
+    recs = theme_records(12, 6)
+    groups = [r["doc_id"] for r in recs]
+    config = {"name": "lexicon", "family": "lexicon", "params": {}}
+    result = cross_validate(config, recs, groups, 3, themes=THEMES, inner_k=0, only_folds=[1])
+    in_fold = result.folds == 1
+    assert in_fold.any() and (~in_fold).any()
+    assert np.isfinite(result.scores[in_fold]).all()
+    assert np.isnan(result.scores[~in_fold]).all()
+    assert [info["fold"] for info in result.fold_info] == [2]
+    full = cross_validate(config, recs, groups, 3, themes=THEMES, inner_k=0)
+    assert np.allclose(full.scores[in_fold], result.scores[in_fold])
+    with pytest.raises(ValueError, match="only_folds"):
+        cross_validate(config, recs, groups, 3, themes=THEMES, inner_k=0, only_folds=[3])
+
+
 def test_held_out_documents_are_scored_with_guessed_types_and_training_can_use_guessed_types_too():
     """A user's file has no manifest type: CV scores held-out documents with the guesser's type, and a
     config may train on guessed types as well (``data: {doc_types: guessed}``)."""

@@ -226,21 +226,27 @@ def cross_validate(
     progress: Progress | None = None, probe: Callable[[Any, set[str], Mapping[str, float]], None] | None = None,
     doc_types: "Callable[[set[str]], Mapping[str, str]] | None" = None,
     train_doc_types: Mapping[str, str] | None = None,
+    only_folds: Sequence[int] | None = None,
 ) -> CVResult:
     """Retrain ``config``'s model on each fold's training documents, score the held-out documents.
 
     ``doc_types(test_doc_ids)`` gives the document type each held-out document is scored with (as a
-    user's file would be: guessed by a classifier that never saw it); without it, the manifest's."""
+    user's file would be: guessed by a classifier that never saw it); without it, the manifest's.
+    ``only_folds`` (0-based) runs those folds alone, for a model too slow to run them all on the CPU;
+    the other folds' passages keep NaN scores and no labels."""
     from tipnlp.evaluation.metrics import label_matrix
     from tipnlp.tuning import seed_everything
 
     say = progress or (lambda msg: None)
     y, _ = label_matrix([r["labels"] for r in records], themes)
     folds = assign_folds(groups, y, k, seed)
-    scores = np.zeros((len(records), len(themes)))
+    run = range(k) if only_folds is None else sorted(set(only_folds))
+    if any(not 0 <= f < k for f in run):
+        raise ValueError(f"only_folds must name folds 0..{k - 1}, got {list(only_folds or [])}")
+    scores = np.full((len(records), len(themes)), np.nan) if only_folds is not None else np.zeros((len(records), len(themes)))
     labels: list[list[str]] = [[] for _ in records]
     info = []
-    for f in range(k):
+    for f in run:
         seed_everything(int(config.get("seed", 0)))
         tr_idx, te_idx = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
         train = with_doc_types([records[i] for i in tr_idx], train_doc_types)

@@ -1,0 +1,31 @@
+"""evaluation/ensemble_cv.py combines saved out-of-fold files; a one-fold file must not slip in."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "evaluation"))
+
+import ensemble_cv  # noqa: E402
+
+
+def _write(path: Path, scores: np.ndarray) -> Path:
+    np.savez_compressed(path, ids=np.array([f"d:{i}-{i + 1}" for i in range(len(scores))]),
+                        folds=np.arange(len(scores)) % 2, scores=scores, themes=np.array(["a", "b"]), info="{}")
+    return path
+
+
+def test_a_one_fold_oof_file_is_refused_with_a_message_naming_the_fix(tmp_path):
+    scores = np.full((4, 2), 0.5)
+    scores[1::2] = np.nan  # oof_cv.py --fold leaves the other folds unscored
+    with pytest.raises(SystemExit, match="without --fold"):
+        ensemble_cv._load(_write(tmp_path / "m_fold1.npz", scores))
+
+
+def test_a_complete_oof_file_loads_with_its_scores(tmp_path):
+    scores = np.array([[0.1, 0.9], [0.2, 0.8], [0.3, 0.7], [0.4, 0.6]])
+    loaded = ensemble_cv._load(_write(tmp_path / "m.npz", scores))
+    assert loaded["themes"] == ["a", "b"] and loaded["name"] == "m"
+    assert np.allclose(loaded["scores"], scores)
