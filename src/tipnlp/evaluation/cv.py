@@ -243,7 +243,7 @@ def cross_validate(
     run = range(k) if only_folds is None else sorted(set(only_folds))
     if any(not 0 <= f < k for f in run):
         raise ValueError(f"only_folds must name folds 0..{k - 1}, got {list(only_folds or [])}")
-    scores = np.full((len(records), len(themes)), np.nan) if only_folds is not None else np.zeros((len(records), len(themes)))
+    scores = np.full((len(records), len(themes)), 0.0 if only_folds is None else np.nan)
     labels: list[list[str]] = [[] for _ in records]
     info = []
     for f in run:
