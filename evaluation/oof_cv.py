@@ -10,7 +10,8 @@ and without threshold tuning, and writes
 and the fold timings. ``evaluation/ensemble_cv.py`` combines such files. Prints mean average precision
 and best-threshold F1 per theme. ``--fold N`` runs the N-th fold alone (1-based, as the progress lines
 count), for a model too slow for all folds on the CPU: ``<name>_foldN.npz`` holds NaN for the other
-folds' passages, and the printed figures are that fold's; ``ensemble_cv.py`` refuses such files.
+folds' passages, and the printed figures are that fold's; ``ensemble_cv.py`` refuses such files until
+``merge_folds.py`` has joined every fold's part into one.
 
     python evaluation/oof_cv.py training/variants/finetuned_minilm_full_cpu.yaml --k 3 --fold 1 --out evaluation/oof/k3
 """

@@ -29,3 +29,25 @@ def test_a_complete_oof_file_loads_with_its_scores(tmp_path):
     loaded = ensemble_cv._load(_write(tmp_path / "m.npz", scores))
     assert loaded["themes"] == ["a", "b"] and loaded["name"] == "m"
     assert np.allclose(loaded["scores"], scores)
+
+
+def _part(path: Path, fold: int, folds: np.ndarray, value: float) -> Path:
+    scores = np.full((len(folds), 2), np.nan)
+    scores[folds == fold] = value
+    np.savez_compressed(path, ids=np.array([f"d:{i}-{i + 1}" for i in range(len(folds))]), folds=folds,
+                        scores=scores, themes=np.array(["a", "b"]), info='{"k": 2}')
+    return path
+
+
+def test_one_fold_parts_merge_into_a_whole_file_and_a_missing_fold_is_named(tmp_path):
+    import merge_folds
+
+    folds = np.array([0, 1, 0, 1])
+    p1 = _part(tmp_path / "m_fold1.npz", 0, folds, 0.2)
+    p2 = _part(tmp_path / "m_fold2.npz", 1, folds, 0.7)
+    merged = merge_folds.merge([p1, p2])
+    assert np.allclose(merged["scores"][:, 0], [0.2, 0.7, 0.2, 0.7])
+    with pytest.raises(SystemExit, match=r"fold\(s\) \[2\]"):
+        merge_folds.merge([p1])
+    with pytest.raises(SystemExit, match="more than one part"):
+        merge_folds.merge([p1, p1])
