@@ -18,14 +18,17 @@ import numpy as np
 from ensemble_cv import GRID, _load, gold_for
 
 
-def _macro_f1(y: np.ndarray, p: np.ndarray) -> tuple[float, list[float]]:
-    f1 = []
-    for j in range(y.shape[1]):
-        tp = int((p[:, j] & (y[:, j] == 1)).sum())
-        fp = int((p[:, j] & (y[:, j] == 0)).sum())
-        fn = int((~p[:, j] & (y[:, j] == 1)).sum())
-        f1.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return float(np.mean(f1)), f1
+def _cross_fitted(y: np.ndarray, s: np.ndarray, folds: np.ndarray, strategy: str) -> np.ndarray:
+    """Labels for each held-out fold from thresholds tuned (``tipnlp.tuning``) on the other folds."""
+    from tipnlp.tuning import tune_thresholds
+
+    themes = list(range(y.shape[1]))
+    out = np.zeros(y.shape, dtype=int)
+    for f in np.unique(folds):
+        tr = folds != f
+        cut = tune_thresholds(y[tr], s[tr], themes, GRID, strategy=strategy)
+        out[~tr] = s[~tr] >= np.array([cut[j] for j in themes])
+    return out
 
 
 def _aggregate(scores: np.ndarray, code: np.ndarray, n_docs: int, how: str) -> np.ndarray:
@@ -43,7 +46,7 @@ def _aggregate(scores: np.ndarray, code: np.ndarray, n_docs: int, how: str) -> n
 
 
 def main() -> None:
-    from tipnlp.tuning import f1_curve
+    from tipnlp.evaluation.metrics import document_matrix, group_codes, multilabel_scores
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="+", type=Path)
@@ -56,33 +59,23 @@ def main() -> None:
     s = sum(w * m["scores"] for w, m in zip(weights, members))
     folds, themes = members[0]["folds"], members[0]["themes"]
     records, y = gold_for(members[0]["ids"], themes)
-    docs, code = np.unique([r["doc_id"] for r in records], return_inverse=True)
-    n_docs, n_themes = len(docs), len(themes)
+    code, docs = group_codes([r["doc_id"] for r in records])
+    n_docs = len(docs)
     doc_fold = np.zeros(n_docs, dtype=int)
     doc_fold[code] = folds
-    y_doc = np.zeros((n_docs, n_themes), dtype=int)
-    np.maximum.at(y_doc, code, y.astype(int))
+    y_doc = document_matrix(y.astype(int), code, n_docs)
 
-    # the rule in use: one shared passage threshold (chosen on the other folds), any passage tagged
-    tagged = np.zeros(y.shape, dtype=bool)
-    for f in np.unique(folds):
-        tr = folds != f
-        cut = GRID[np.argmax(sum(f1_curve(y[tr, j], s[tr, j], GRID) for j in range(n_themes)))]
-        tagged[~tr] = s[~tr] >= cut
-    any_doc = np.zeros((n_docs, n_themes), dtype=bool)
-    np.logical_or.at(any_doc, code, tagged)
-    rows = [("any passage tagged (shared passage threshold)", *_macro_f1(y_doc, any_doc))]
+    def row(name: str, pred: np.ndarray) -> tuple[str, float, list[float]]:
+        m = multilabel_scores(y_doc, pred, themes)
+        return name, m["macro_f1"], [m["per_theme"][t]["f1"] or 0.0 for t in themes]
+
+    # the rule in use: one shared passage threshold, any passage tagged
+    rows = [row("any passage tagged (shared passage threshold)",
+                document_matrix(_cross_fitted(y, s, folds, "shared"), code, n_docs))]
     for how in ("max", "top2_mean", "noisy_or"):
         agg = _aggregate(s, code, n_docs, how)
         for strategy in ("shared", "per_theme"):
-            pred = np.zeros((n_docs, n_themes), dtype=bool)
-            for f in np.unique(doc_fold):
-                tr = doc_fold != f
-                curves = [f1_curve(y_doc[tr, j], agg[tr, j], GRID) for j in range(n_themes)]
-                cut = (np.full(n_themes, GRID[np.argmax(sum(curves))]) if strategy == "shared"
-                       else np.array([GRID[np.argmax(c)] for c in curves]))
-                pred[~tr] = agg[~tr] >= cut
-            rows.append((f"{how}, {strategy} document threshold", *_macro_f1(y_doc, pred)))
+            rows.append(row(f"{how}, {strategy} document threshold", _cross_fitted(y_doc, agg, doc_fold, strategy)))
     print(f"{n_docs} documents; positives per theme {y_doc.sum(axis=0).tolist()}")
     print("| rule | document macro F1 | per theme |\n|---|---:|---|")
     for name, macro, per in rows:
