@@ -126,3 +126,25 @@ def test_no_corpus_text_is_stored_in_the_repository(corpus_dir):
                 leaks.append(src.name)
                 break
     assert not leaks, f"corpus text found in tracked files: {leaks}"
+
+
+def test_recheck_decision_overrides_adjudication_and_first_annotation(tmp_path):
+    """The round-1 recheck decides last: its label wins over an earlier adjudication of the passage."""
+    from tipnlp.gold import load_adjudicated, load_first, load_recheck, resolve
+
+    def rec(labels, annotator, rnd, **extra):
+        return json.dumps({"doc_id": "d", "start": 0, "end": 5, "sha1": "x", "labels": labels,
+                           "annotator": annotator, "round": rnd, **extra}) + "\n"
+
+    (tmp_path / "round1.jsonl").write_text(rec(["supply_chains"], "a1", 1), encoding="utf-8")
+    (tmp_path / "adjudicated.jsonl").write_text(rec(["demand_reduction"], "adjudicator", "adjudicated"), encoding="utf-8")
+    (tmp_path / "recheck_r1.jsonl").write_text(
+        rec(["non_punishment"], "rechk_a", "recheck_r1") + rec([], "rechk_b", "recheck_r1b"), encoding="utf-8")
+    resolved = resolve(load_first(tmp_path), load_adjudicated(tmp_path))
+    assert list(resolved[0].labels) == ["demand_reduction"]  # blind readings alone decide nothing
+    (tmp_path / "recheck_decisions.jsonl").write_text(
+        rec(["non_punishment"], "adjudicator", "recheck_r1", reason="rule 3"), encoding="utf-8")
+    resolved = resolve(load_first(tmp_path), load_adjudicated(tmp_path))
+    assert list(resolved[0].labels) == ["non_punishment"]
+    a, b = load_recheck(tmp_path)
+    assert [r.annotator for r in a] == ["rechk_a"] and [list(r.labels) for r in b] == [[]]

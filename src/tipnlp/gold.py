@@ -9,9 +9,11 @@ Files in ``corpora/gold/``: ``round1.jsonl`` and ``round3.jsonl`` (first annotat
 passage: the 2026-11 set and the corpus-scale round of 2026-12), ``round2.jsonl`` and
 ``round3_double.jsonl`` (independent blind second annotations of a subset), ``review.jsonl``
 (corrections from the consistency review, with reasons), ``adjudicated.jsonl`` (the decision on every
-first/second-annotation disagreement, with its reason), ``ops.jsonl`` (the operative paragraphs of each
-positive (passage, theme) pair). The resolved label of a passage is the adjudicated one when there is
-one, else the reviewed one, else the first annotation.
+first/second-annotation disagreement, with its reason), ``recheck_r1.jsonl`` and
+``recheck_decisions.jsonl`` (the 2026-12-07 blind double re-annotation of every round-1 passage under the
+current codebook, and the label changes it decided, with reasons), ``ops.jsonl`` (the operative
+paragraphs of each positive (passage, theme) pair). The resolved label of a passage is the recheck's
+decision when there is one, else the adjudicated one, else the reviewed one, else the first annotation.
 
 ``corpora/splits.json`` assigns documents: ``train``/``dev``/``test`` is the first (2026-11) split of
 the first 120 documents, kept for the older reports; ``cv`` holds the documents added later. Model
@@ -38,9 +40,11 @@ SPLITS_FILE = REPO_ROOT / "corpora" / "splits.json"
 ROUND_FILES = {1: "round1.jsonl", 2: "round2.jsonl", 3: "round3.jsonl", "3b": "round3_double.jsonl"}
 FIRST_ROUNDS = (1, 3)
 SECOND_ROUNDS = (2, "3b")
-OP_SECOND_ROUNDS = ("3b", "op1b")
+OP_SECOND_ROUNDS = ("3b", "op1b", "recheck_r1b")
 ADJUDICATED_FILE = "adjudicated.jsonl"
 REVIEW_FILE = "review.jsonl"
+RECHECK_FILE = "recheck_r1.jsonl"
+RECHECK_DECISIONS_FILE = "recheck_decisions.jsonl"
 OPS_FILE = "ops.jsonl"
 SEALED_FILE = REPO_ROOT / "corpora" / "sealed.json"
 SEALED_GOLD = REPO_ROOT / "corpora" / "sealed" / "gold.jsonl"
@@ -166,10 +170,18 @@ def sealed_documents(path: Path = SEALED_FILE) -> set[str]:
     return set(json.loads(path.read_text(encoding="utf-8")).get("documents", []))
 
 
+def load_recheck(gold_dir: Path = GOLD_DIR) -> tuple[list[GoldRecord], list[GoldRecord]]:
+    """The round-1 recheck's two blind readings (annotators ``rechk_a`` and ``rechk_b``)."""
+    path = gold_dir / RECHECK_FILE
+    rows = read_gold_file(path) if path.is_file() else []
+    return [r for r in rows if r.annotator == "rechk_a"], [r for r in rows if r.annotator == "rechk_b"]
+
+
 def load_adjudicated(gold_dir: Path = GOLD_DIR) -> list[GoldRecord]:
-    """Decisions that override round 1: consistency-review corrections, then adjudications."""
+    """Decisions that override the first annotation, later ones winning: consistency-review
+    corrections, adjudications, then the round-1 recheck's decisions."""
     out: list[GoldRecord] = []
-    for name in (REVIEW_FILE, ADJUDICATED_FILE):
+    for name in (REVIEW_FILE, ADJUDICATED_FILE, RECHECK_DECISIONS_FILE):
         path = gold_dir / name
         if path.is_file():
             out += read_gold_file(path)

@@ -167,14 +167,15 @@ def gold_check(
 
     from tipnlp.errors import DataError
     from tipnlp.gold import (
-        GOLD_DIR, OPS_FILE, CorpusTexts, agreement, label_counts, load_adjudicated, load_first, load_gold, load_second,
-        load_splits, read_ops_file, sealed_documents,
+        GOLD_DIR, OPS_FILE, CorpusTexts, agreement, label_counts, load_adjudicated, load_first, load_gold, load_recheck,
+        load_second, load_splits, read_ops_file, sealed_documents,
     )
     from tipnlp.taxonomy import core_theme_ids
 
     texts = CorpusTexts(corpus_dir)
     first, second, adj = load_first(), load_second(), load_adjudicated()
-    for recs in (first, second, adj):
+    recheck_a, recheck_b = load_recheck()
+    for recs in (first, second, adj, recheck_a, recheck_b):
         verify_records(recs, texts)
     ops_path = GOLD_DIR / OPS_FILE
     ops = read_ops_file(ops_path) if ops_path.is_file() else []
@@ -193,12 +194,13 @@ def gold_check(
         sealed = []
     themes = core_theme_ids()
     agree = agreement(first, second, themes)
+    recheck = agreement(recheck_a, recheck_b, themes) if recheck_a else None
     docs = len({r.doc_id for r in resolved})
     figures = {
         "passages": len(resolved), "documents": docs, "first_annotations": len(first),
         "second_annotations": len(second), "double_annotated": agree["pairs"], "adjudicated": len(adj),
         "op_records": len(ops), "sealed_passages": len(sealed), "sealed_documents": len({r.doc_id for r in sealed}),
-        "label_counts": dict(label_counts(resolved)), "agreement": agree,
+        "label_counts": dict(label_counts(resolved)), "agreement": agree, "recheck_agreement": recheck,
     }
     if as_json:
         print(_json.dumps(figures, indent=1))
@@ -208,6 +210,9 @@ def gold_check(
         print("resolved label counts:", dict(label_counts(resolved)))
         print(f"agreement on {agree['pairs']} double-annotated passages: " + ", ".join(
             f"{t} kappa {v['kappa']:.3f}" for t, v in agree["per_theme"].items() if v["kappa"] is not None))
+        if recheck:
+            print(f"round-1 recheck, two blind readings of {recheck['pairs']} passages: " + ", ".join(
+                f"{t} kappa {v['kappa']:.3f}" for t, v in recheck["per_theme"].items() if v["kappa"] is not None))
         print(f"sealed split: {len(sealed)} passages of {figures['sealed_documents']} documents (verified, not shown)")
     problems = []
     if len(resolved) < min_passages:
