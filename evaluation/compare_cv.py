@@ -43,6 +43,9 @@ def row(metrics: dict, sub: str) -> dict:
         "aims_unlabelled_share": (p.get("aims_sentences") or {}).get("unlabelled_share"),
         "seconds": p.get("seconds"),
         "doc_types": p.get("doc_types") or "manifest",
+        # rows measured before the gold carried a fingerprint were scored on the gold of 2026-12-06
+        "gold": (p.get("gold") or {}).get("digest") or "12-06",
+        "passages": metrics.get("n_passages"),
     }
 
 
@@ -56,15 +59,18 @@ def render(rows: list[dict], themes: list[str]) -> str:
              "never saw their statement (share of C4 sentences / of unlabelled sentences tagged supply_chains). "
              "Doc type: the document type held-out passages were scored with — *inferred* from the document's "
              "opening by a classifier fitted on the fold's other documents, as a user's file is, or the corpus "
-             "*manifest*'s (rows measured before 2026-12-07; matters only for models that read the type).", "",
-             "| model | seeds | doc type | macro F1 [95% CI] | mean AP | doc macro F1 | new docs macro F1 | "
+             "*manifest*'s (rows measured before 2026-12-07; matters only for models that read the type). Gold: the "
+             "gold the row was scored on, as passages / fingerprint (`12-06`: the gold before the 2026-12-07 "
+             "round-1 recheck and round 4); rows on different gold are not directly comparable (the folds, "
+             "balanced on the labels, differ too).", "",
+             "| model | gold | seeds | doc type | macro F1 [95% CI] | mean AP | doc macro F1 | new docs macro F1 | "
              + " | ".join(themes) + " | AIMS C4 / unlabelled |",
-             "|---|---|---|---|---:|---:|---:|" + "---:|" * len(themes) + "---|"]
+             "|---|---|---|---|---|---:|---:|---:|" + "---:|" * len(themes) + "---|"]
     for r in rows:
         ci = r["macro_f1_ci"]
         macro = _f(r["macro_f1"]) + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
         aims = "–" if r["aims_c4_share"] is None else f"{r['aims_c4_share']:.1%} / {r['aims_unlabelled_share']:.1%}"
-        lines.append(f"| [{r['model']}]({r['report']}/report.md) | {'yes' if r['seeds'] else 'no'} | {r.get('doc_types', 'manifest').split()[0]} | {macro} | "
+        lines.append(f"| [{r['model']}]({r['report']}/report.md) | {r.get('passages') or '–'} / {r.get('gold', '12-06')} | {'yes' if r['seeds'] else 'no'} | {r.get('doc_types', 'manifest').split()[0]} | {macro} | "
                      f"{_f(r['mean_ap'])} | {_f(r['document_macro_f1'])} | {_f(r['new_documents_macro_f1'])} | "
                      + " | ".join(_f(r["per_theme_f1"][t]) for t in themes) + f" | {aims} |")
     return "\n".join(lines) + "\n"

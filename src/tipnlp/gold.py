@@ -5,9 +5,10 @@ A gold record names a span of a corpus document, never its text::
     {"doc_id": "...", "start": 120, "end": 870, "sha1": "<sha1 of the span's text>",
      "labels": ["non_punishment"], "annotator": "ann_r1_b2", "round": 1}
 
-Files in ``corpora/gold/``: ``round1.jsonl`` and ``round3.jsonl`` (first annotation of every
-passage: the 2026-11 set and the corpus-scale round of 2026-12), ``round2.jsonl`` and
-``round3_double.jsonl`` (independent blind second annotations of a subset), ``review.jsonl``
+Files in ``corpora/gold/``: ``round1.jsonl``, ``round3.jsonl`` and ``round4.jsonl`` (first annotation
+of every passage: the 2026-11 set, the corpus-scale round of 2026-12 and the rest of the round-1
+documents), ``round2.jsonl``, ``round3_double.jsonl`` and ``round4_double.jsonl`` (independent blind
+second annotations of a subset), ``review.jsonl``
 (corrections from the consistency review, with reasons), ``adjudicated.jsonl`` (the decision on every
 first/second-annotation disagreement, with its reason), ``recheck_r1.jsonl`` and
 ``recheck_decisions.jsonl`` (the 2026-12-07 blind double re-annotation of every round-1 passage under the
@@ -37,10 +38,11 @@ from tipnlp.records import Document, passage_id
 
 GOLD_DIR = REPO_ROOT / "corpora" / "gold"
 SPLITS_FILE = REPO_ROOT / "corpora" / "splits.json"
-ROUND_FILES = {1: "round1.jsonl", 2: "round2.jsonl", 3: "round3.jsonl", "3b": "round3_double.jsonl"}
-FIRST_ROUNDS = (1, 3)
-SECOND_ROUNDS = (2, "3b")
-OP_SECOND_ROUNDS = ("3b", "op1b", "recheck_r1b")
+ROUND_FILES = {1: "round1.jsonl", 2: "round2.jsonl", 3: "round3.jsonl", "3b": "round3_double.jsonl",
+               4: "round4.jsonl", "4b": "round4_double.jsonl"}
+FIRST_ROUNDS = (1, 3, 4)
+SECOND_ROUNDS = (2, "3b", "4b")
+OP_SECOND_ROUNDS = ("3b", "4b", "op1b", "recheck_r1b")
 ADJUDICATED_FILE = "adjudicated.jsonl"
 REVIEW_FILE = "review.jsonl"
 RECHECK_FILE = "recheck_r1.jsonl"
@@ -154,12 +156,12 @@ def load_round(round_no: int | str, gold_dir: Path = GOLD_DIR) -> list[GoldRecor
 
 
 def load_first(gold_dir: Path = GOLD_DIR) -> list[GoldRecord]:
-    """First annotations of every passage (round 1 and round 3)."""
+    """First annotations of every passage (rounds 1, 3 and 4)."""
     return [r for n in FIRST_ROUNDS for r in load_round(n, gold_dir)]
 
 
 def load_second(gold_dir: Path = GOLD_DIR) -> list[GoldRecord]:
-    """Blind second annotations (agreement studies): round 2 and round 3's doubles."""
+    """Blind second annotations (agreement studies): round 2 and the doubles of rounds 3 and 4."""
     return [r for n in SECOND_ROUNDS for r in load_round(n, gold_dir)]
 
 

@@ -400,6 +400,16 @@ def gold_pool(corpus_dir: str | Path | None = None, texts: Any = None) -> tuple[
     return records, record_groups(records, texts)
 
 
+def gold_digest(records: Sequence[Mapping[str, Any]]) -> str:
+    """A short fingerprint of the gold a figure was measured on (passage ids and their labels), so a
+    report says when two rows were scored against different gold."""
+    import hashlib
+    import json
+
+    rows = sorted((str(r["id"]), sorted(r.get("labels") or [])) for r in records)
+    return hashlib.sha1(json.dumps(rows).encode("utf-8")).hexdigest()[:8]
+
+
 def run_cv(
     config_path: str | Path, k: int = 5, *, with_extra: bool = True, inner_k: int = 3, seed: int = 0,
     n_resamples: int = 1000, corpus_dir: str | Path | None = None, progress: Progress | None = None,
@@ -485,7 +495,7 @@ def run_cv(
     lines.append(f"Wall time {seconds:.0f} s.")
     result.metrics["protocol"] = {
         "kind": "grouped_cv", "k": k, "inner_k": inner_k, "seed": seed, "config": str(config_path),
-        "with_seed_passages": bool(seeds),
+        "with_seed_passages": bool(seeds), "gold": {"passages": len(records), "digest": gold_digest(records)},
         "aims_training_sentences": len(extra) - len(seeds), "hand_written_last_changed": changed, "folds": cv.fold_info,
         "seconds": round(seconds, 1), "lines": lines, "new_documents": subset,
         "aims_sentences": aims_summary,
