@@ -219,3 +219,12 @@ def test_aims_training_rows_are_bound_to_their_statement_and_skip_unknown_or_sea
     out = gold.aims_sentence_records(corpus)
     assert [(r["doc_id"], r["labels"]) for r in out] == [("ms_a", ["supply_chains"]), ("ms_a", [])]
     assert all(r["doc_bound"] and r["meta"]["doc_type"] == "corporate_statement" for r in out)
+
+
+def test_gold_digest_changes_with_a_label_and_not_with_record_order():
+    from tipnlp.evaluation.cv import gold_digest
+
+    gold = [{"id": "a:0-5", "labels": ["supply_chains"]}, {"id": "b:0-9", "labels": []}]
+    assert gold_digest(gold) == gold_digest(list(reversed(gold)))
+    relabelled = [{"id": "a:0-5", "labels": []}, {"id": "b:0-9", "labels": []}]
+    assert gold_digest(relabelled) != gold_digest(gold)
