@@ -34,6 +34,9 @@ def main() -> None:
                     help="score held-out documents with the type a classifier fitted on the other documents "
                          "guesses, as a user's file is (as tipnlp evaluate --cv does)")
     ap.add_argument("--fold", type=int, default=None, help="run only this fold (1..k)")
+    ap.add_argument("--train-fraction", type=float, default=1.0,
+                    help="train each fold on this share of its training documents (a learning curve); "
+                         "the output file's name says the share")
     args = ap.parse_args()
     if args.fold is not None and not 1 <= args.fold <= args.k:
         ap.error(f"--fold must be between 1 and --k ({args.k}), got {args.fold}")
@@ -58,17 +61,19 @@ def main() -> None:
                         progress=lambda m: print(m, flush=True),
                         doc_types=guesser if args.inferred_doc_types else None,
                         train_doc_types=guesser.cross_fitted() if uses_guessed_doc_types(config) else None,
-                        only_folds=None if args.fold is None else [args.fold - 1])
+                        only_folds=None if args.fold is None else [args.fold - 1],
+                        train_fraction=args.train_fraction)
     seconds = time.perf_counter() - t0
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    target = out / (config["name"] + ("" if args.fold is None else f"_fold{args.fold}") + ".npz")
+    share = "" if args.train_fraction >= 1 else f"_train{round(args.train_fraction * 100)}"
+    target = out / (config["name"] + share + ("" if args.fold is None else f"_fold{args.fold}") + ".npz")
     np.savez_compressed(
         target, ids=np.array([r["id"] for r in records]), folds=cv.folds,
         scores=cv.scores.astype(np.float32), themes=np.array(themes),
         info=json.dumps({"config": str(args.config), "k": args.k, "seconds": round(seconds, 1),
                          "doc_type": "inferred per fold" if args.inferred_doc_types else "manifest",
-                         "aims_training_sentences": len(extra),
+                         "aims_training_sentences": len(extra), "train_fraction": args.train_fraction,
                          "folds": cv.fold_info}),
     )
     scored = np.isfinite(cv.scores).all(axis=1)

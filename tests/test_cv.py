@@ -228,3 +228,16 @@ def test_gold_digest_changes_with_a_label_and_not_with_record_order():
     assert gold_digest(gold) == gold_digest(list(reversed(gold)))
     relabelled = [{"id": "a:0-5", "labels": []}, {"id": "b:0-9", "labels": []}]
     assert gold_digest(relabelled) != gold_digest(gold)
+
+
+def test_train_fraction_trains_each_fold_on_whole_documents_of_that_share_and_scores_every_fold():
+    recs = theme_records(12, 6)
+    groups = [r["doc_id"] for r in recs]
+    config = {"name": "lexicon", "family": "lexicon", "params": {}}
+    full = cross_validate(config, recs, groups, 3, themes=THEMES, inner_k=0)
+    half = cross_validate(config, recs, groups, 3, themes=THEMES, inner_k=0, train_fraction=0.5)
+    for a, b in zip(full.fold_info, half.fold_info):
+        assert b["train_passages"] < a["train_passages"] and b["test_passages"] == a["test_passages"]
+        per_doc = len(recs) // len(set(groups))
+        assert b["train_passages"] % per_doc == 0  # whole documents only
+    assert np.array_equal(full.folds, half.folds) and np.isfinite(half.scores).all()

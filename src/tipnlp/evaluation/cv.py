@@ -227,13 +227,15 @@ def cross_validate(
     doc_types: "Callable[[set[str]], Mapping[str, str]] | None" = None,
     train_doc_types: Mapping[str, str] | None = None,
     only_folds: Sequence[int] | None = None,
+    train_fraction: float = 1.0,
 ) -> CVResult:
     """Retrain ``config``'s model on each fold's training documents, score the held-out documents.
 
     ``doc_types(test_doc_ids)`` gives the document type each held-out document is scored with (as a
     user's file would be: guessed by a classifier that never saw it); without it, the manifest's.
     ``only_folds`` (0-based) runs those folds alone, for a model too slow to run them all on the CPU;
-    the other folds' passages keep NaN scores and no labels."""
+    the other folds' passages keep NaN scores and no labels. ``train_fraction`` < 1 trains each fold on
+    that share of its training document groups (drawn with ``seed``), for learning curves."""
     from tipnlp.evaluation.metrics import label_matrix
     from tipnlp.tuning import seed_everything
 
@@ -249,6 +251,10 @@ def cross_validate(
     for f in run:
         seed_everything(int(config.get("seed", 0)))
         tr_idx, te_idx = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
+        if train_fraction < 1:
+            pool = sorted({groups[i] for i in tr_idx})
+            keep = set(np.random.default_rng([seed, f]).permutation(pool)[: max(1, round(train_fraction * len(pool)))])
+            tr_idx = np.array([i for i in tr_idx if groups[i] in keep], dtype=int)
         train = with_doc_types([records[i] for i in tr_idx], train_doc_types)
         fold_extra = with_doc_types(extra, train_doc_types)  # _fit keeps only the rows its documents allow
         say(f"fold {f + 1}/{k}: {len(tr_idx)} training passages, {len(te_idx)} held out")
