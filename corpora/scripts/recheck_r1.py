@@ -29,18 +29,11 @@ import random
 import re
 from pathlib import Path
 
+from annotation_io import op_choice, read_jsonl, theme_labels
+
 REPO = Path(__file__).resolve().parents[2]
 GOLD = REPO / "corpora" / "gold"
-THEMES = ("demand_reduction", "non_punishment", "gender_sensitive_training", "supply_chains", "organ_removal")
 ROUND = "recheck_r1"
-
-
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.open(encoding="utf-8") if x.strip()]
-
-
-def _labels(values) -> list[str]:
-    return [t for t in THEMES if t in set(values or [])]
 
 
 GUIDE_TITLE = re.compile(r"\bguide\b", re.IGNORECASE)
@@ -54,7 +47,7 @@ def batches(work: Path) -> None:
     records, _ = gold_pool()
     by_id = {r["id"]: r for r in records}
     manifest = manifest_index()
-    round1 = [f"{r['doc_id']}:{r['start']}-{r['end']}" for r in _jsonl(GOLD / "round1.jsonl")]
+    round1 = [f"{r['doc_id']}:{r['start']}-{r['end']}" for r in read_jsonl(GOLD / "round1.jsonl")]
     round1_docs = {pid.rsplit(":", 1)[0] for pid in round1}
     guides = {d for d in round1_docs if d in manifest and GUIDE_TITLE.search(manifest[d].get("title", ""))}
 
@@ -87,7 +80,7 @@ def _readings(work: Path) -> tuple[dict, dict, dict]:
     """Passages (id -> input row) and the A and B readings (id -> output row) of every batch."""
     items, a, b = {}, {}, {}
     for batch in sorted(work.glob("r1_batch*.jsonl")) + [work / "guides_batch.jsonl"]:
-        rows = _jsonl(batch)
+        rows = read_jsonl(batch)
         items.update({r["id"]: {**r, "batch": batch.stem} for r in rows})
         if batch.stem == "guides_batch":
             a_path, b_path = work / "annot_A.jsonl", work / "annot_B.jsonl"
@@ -95,7 +88,7 @@ def _readings(work: Path) -> tuple[dict, dict, dict]:
             k = batch.stem.removeprefix("r1_batch")
             a_path, b_path = work / f"annot_r1_b{k}_A.jsonl", work / f"annot_r1_b{k}_B.jsonl"
         for path, into in ((a_path, a), (b_path, b)):
-            got = {r["id"]: r for r in _jsonl(path)}
+            got = {r["id"]: r for r in read_jsonl(path)}
             missing = [r["id"] for r in rows if r["id"] not in got]
             if missing:
                 raise SystemExit(f"{path}: {len(missing)} passages of {batch.name} have no reading (first: {missing[0]})")
@@ -110,7 +103,7 @@ def _current() -> tuple[dict, set]:
     from tipnlp.gold import ADJUDICATED_FILE, REVIEW_FILE, load_first, read_gold_file, resolve
 
     earlier = [rec for name in (REVIEW_FILE, ADJUDICATED_FILE) for rec in read_gold_file(GOLD / name)]
-    labels = {r.id: _labels(r.labels) for r in resolve(load_first(), earlier)}
+    labels = {r.id: theme_labels(r.labels) for r in resolve(load_first(), earlier)}
     return labels, {rec.id for rec in earlier}
 
 
@@ -120,7 +113,7 @@ def prepare(work: Path) -> None:
     rng = random.Random(20261207)
     out = []
     for pid, it in items.items():
-        la, lb, lc = _labels(a[pid]["labels"]), _labels(b[pid]["labels"]), current[pid]
+        la, lb, lc = theme_labels(a[pid]["labels"]), theme_labels(b[pid]["labels"]), current[pid]
         if la == lb and (la == lc or pid not in decided):
             continue
         readings = [{"labels": la, "reason": a[pid].get("reason", "")},
@@ -135,26 +128,18 @@ def prepare(work: Path) -> None:
     print(f"{len(items)} passages read twice; {len(out)} to adjudicate -> {work / 'adjudicate.jsonl'}")
 
 
-def _ops(row: dict, theme: str) -> dict | None:
-    o = (row.get("ops") or {}).get(theme) or {}
-    if "primary" not in o:
-        return None
-    primary = int(o["primary"])
-    return {"primary": primary, "secondary": sorted({int(x) for x in o.get("secondary", [])} - {primary})}
-
-
 def import_(work: Path) -> None:
     items, a, b = _readings(work)
     current, decided = _current()
-    adjudicated = {r["id"]: r for r in _jsonl(work / "adjudicated.jsonl")} if (work / "adjudicated.jsonl").is_file() else {}
-    have_ops = {(f"{r['doc_id']}:{r['start']}-{r['end']}", r["theme"]) for r in _jsonl(GOLD / "ops.jsonl")
+    adjudicated = {r["id"]: r for r in read_jsonl(work / "adjudicated.jsonl")} if (work / "adjudicated.jsonl").is_file() else {}
+    have_ops = {(f"{r['doc_id']}:{r['start']}-{r['end']}", r["theme"]) for r in read_jsonl(GOLD / "ops.jsonl")
                 if r.get("round") not in (ROUND, ROUND + "b")}
     blind, decisions, ops = [], [], []
     for pid, it in items.items():
         doc_id, span = pid.rsplit(":", 1)
         start, end = (int(x) for x in span.split("-"))
         base = {"doc_id": doc_id, "start": start, "end": end, "sha1": hashlib.sha1(it["text"].encode("utf-8")).hexdigest()}
-        la, lb, lc = _labels(a[pid]["labels"]), _labels(b[pid]["labels"]), current[pid]
+        la, lb, lc = theme_labels(a[pid]["labels"]), theme_labels(b[pid]["labels"]), current[pid]
         blind += [{**base, "labels": la, "annotator": "rechk_a", "round": ROUND, "batch": it["batch"]},
                   {**base, "labels": lb, "annotator": "rechk_b", "round": ROUND + "b", "batch": it["batch"]}]
         if la == lb and (la == lc or pid not in decided):
@@ -163,7 +148,7 @@ def import_(work: Path) -> None:
             if pid not in adjudicated:
                 raise SystemExit(f"{pid}: needs an adjudication (run prepare, then the adjudicator)")
             d = adjudicated[pid]
-            final, who, reason, source = _labels(d["labels"]), "adjudicator", d.get("reason", ""), d
+            final, who, reason, source = theme_labels(d["labels"]), "adjudicator", d.get("reason", ""), d
         if final != lc:
             decisions.append({**base, "labels": final, "annotator": who, "round": ROUND, "previous_labels": lc,
                               "a_labels": la, "b_labels": lb, "reason": reason})
@@ -174,12 +159,12 @@ def import_(work: Path) -> None:
             if who != "adjudicator" and theme in lb:
                 readers.append((b[pid], "rechk_b", ROUND + "b"))
             for row, annotator, rnd in readers:
-                o = _ops(row, theme)
+                o = op_choice(row, theme)
                 if o:
                     ops.append({**base, "theme": theme, **o, "annotator": annotator, "round": rnd})
     (GOLD / "recheck_r1.jsonl").write_text("".join(json.dumps(r) + "\n" for r in blind), encoding="utf-8")
     (GOLD / "recheck_decisions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in decisions), encoding="utf-8")
-    kept = [r for r in _jsonl(GOLD / "ops.jsonl") if r.get("round") not in (ROUND, ROUND + "b")]
+    kept = [r for r in read_jsonl(GOLD / "ops.jsonl") if r.get("round") not in (ROUND, ROUND + "b")]
     (GOLD / "ops.jsonl").write_text("".join(json.dumps(r) + "\n" for r in kept + ops), encoding="utf-8")
     print(f"{len(items)} passages, {len(blind)} blind readings, {len(decisions)} label changes, {len(ops)} OP records")
 

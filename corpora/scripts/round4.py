@@ -23,18 +23,11 @@ import json
 import random
 from pathlib import Path
 
+from annotation_io import op_choice, read_jsonl, theme_labels
+
 REPO = Path(__file__).resolve().parents[2]
 GOLD = REPO / "corpora" / "gold"
-THEMES = ("demand_reduction", "non_punishment", "gender_sensitive_training", "supply_chains", "organ_removal")
 ROUND = 4
-
-
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(x) for x in path.open(encoding="utf-8") if x.strip()] if path.is_file() else []
-
-
-def _labels(values) -> list[str]:
-    return [t for t in THEMES if t in set(values or [])]
 
 
 def batches(work: Path, n_batches: int, double: float, seed: int) -> None:
@@ -44,7 +37,7 @@ def batches(work: Path, n_batches: int, double: float, seed: int) -> None:
 
     rng = random.Random(seed)
     annotated = {r.id for r in load_first()}
-    round1_docs = {r["doc_id"] for r in _jsonl(GOLD / "round1.jsonl")}
+    round1_docs = {r["doc_id"] for r in read_jsonl(GOLD / "round1.jsonl")}
     rows = [r for r in [*iter_manifest(), resolution_row()] if r["id"] in round1_docs and not r.get("twin_of")]
     todo = []
     for row in sorted(rows, key=lambda r: r["id"]):
@@ -76,8 +69,8 @@ def _readings(work: Path) -> tuple[dict, dict, dict, dict]:
     items, first, second, owner = {}, {}, {}, {}
     files = sorted(out.glob("batch*.jsonl"), key=lambda p: int(p.stem.removeprefix("batch")))
     for k, path in enumerate(files, 1):
-        rows = _jsonl(path)
-        got = {r["id"]: r for r in _jsonl(out / f"annot_batch{k}.jsonl")}
+        rows = read_jsonl(path)
+        got = {r["id"]: r for r in read_jsonl(out / f"annot_batch{k}.jsonl")}
         missing = [r["id"] for r in rows if r["id"] not in got]
         if missing:
             raise SystemExit(f"annot_batch{k}.jsonl: {len(missing)} passages have no reading (first: {missing[0]})")
@@ -97,10 +90,10 @@ def prepare(work: Path, review: list[str]) -> None:
     rng = random.Random(20261207)
     rows = []
     for i, it in items.items():
-        la = _labels(first[i]["labels"])
+        la = theme_labels(first[i]["labels"])
         readings = [{"labels": la, "reason": first[i].get("reason", "")}]
-        if i in second and _labels(second[i]["labels"]) != la:
-            readings.append({"labels": _labels(second[i]["labels"]), "reason": second[i].get("reason", "")})
+        if i in second and theme_labels(second[i]["labels"]) != la:
+            readings.append({"labels": theme_labels(second[i]["labels"]), "reason": second[i].get("reason", "")})
             kind = "disagreement"
         elif it["id"].rsplit(":", 1)[0] in review and la:
             kind = "consistency"
@@ -114,50 +107,42 @@ def prepare(work: Path, review: list[str]) -> None:
           f"{sum(r['kind'] == 'consistency' for r in rows)} consistency items to adjudicate")
 
 
-def _op(row: dict, theme: str) -> dict | None:
-    o = (row.get("ops") or {}).get(theme) or {}
-    if "primary" not in o:
-        return None
-    primary = int(o["primary"])
-    return {"primary": primary, "secondary": sorted({int(x) for x in o.get("secondary", [])} - {primary})}
-
-
 def import_(work: Path) -> None:
     items, first, second, owner = _readings(work)
-    decided = {r["id"]: r for r in _jsonl(work / "r4" / "adjudicated.jsonl")}
+    decided = {r["id"]: r for r in read_jsonl(work / "r4" / "adjudicated.jsonl")}
     r4, r4b, adj, ops = [], [], [], []
     for i, it in items.items():
         doc_id, span = i.rsplit(":", 1)
         start, end = (int(x) for x in span.split("-"))
         base = {"doc_id": doc_id, "start": start, "end": end, "sha1": hashlib.sha1(it["text"].encode("utf-8")).hexdigest()}
-        la = _labels(first[i]["labels"])
+        la = theme_labels(first[i]["labels"])
         r4.append({**base, "labels": la, "annotator": f"ann_r4_b{owner[i][0]}", "round": ROUND})
         readers = [(first[i], f"ann_r4_b{owner[i][0]}", ROUND, la)]
         if i in second:
-            lb = _labels(second[i]["labels"])
+            lb = theme_labels(second[i]["labels"])
             r4b.append({**base, "labels": lb, "annotator": f"ann_r4_b{owner[i][1]}", "round": f"{ROUND}b"})
             readers.append((second[i], f"ann_r4_b{owner[i][1]}", f"{ROUND}b", lb))
             if la != lb and i not in decided:
                 raise SystemExit(f"{i}: the two readings differ and there is no adjudication (run prepare)")
         if i in decided:
             d = decided[i]
-            final = _labels(d["labels"])
+            final = theme_labels(d["labels"])
             rec = {**base, "labels": final, "annotator": "adjudicator", "round": f"adjudicated_r{ROUND}",
                    "kind": "disagreement" if i in second else "consistency", "first_labels": la, "reason": d.get("reason", "")}
             if i in second:
-                rec["second_labels"] = _labels(second[i]["labels"])
+                rec["second_labels"] = theme_labels(second[i]["labels"])
             adj.append(rec)
             readers.append((d, "adjudicator", f"adjudicated_r{ROUND}", final))
         for row, annotator, rnd, labels in readers:
             for theme in labels:
-                o = _op(row, theme)
+                o = op_choice(row, theme)
                 if o:
                     ops.append({**base, "theme": theme, **o, "annotator": annotator, "round": rnd})
     (GOLD / "round4.jsonl").write_text("".join(json.dumps(r) + "\n" for r in r4), encoding="utf-8")
     (GOLD / "round4_double.jsonl").write_text("".join(json.dumps(r) + "\n" for r in r4b), encoding="utf-8")
     mine = {f"adjudicated_r{ROUND}", ROUND, f"{ROUND}b"}
     for name, new in (("adjudicated.jsonl", adj), ("ops.jsonl", ops)):
-        kept = [r for r in _jsonl(GOLD / name) if r.get("round") not in mine]
+        kept = [r for r in read_jsonl(GOLD / name) if r.get("round") not in mine]
         (GOLD / name).write_text("".join(json.dumps(r) + "\n" for r in kept + new), encoding="utf-8")
     print(f"{len(r4)} passages, {len(r4b)} read twice, {len(adj)} adjudicated, {len(ops)} OP records")
 
