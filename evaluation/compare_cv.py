@@ -70,7 +70,7 @@ def render(rows: list[dict], themes: list[str]) -> str:
         ci = r["macro_f1_ci"]
         macro = _f(r["macro_f1"]) + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
         aims = "–" if r["aims_c4_share"] is None else f"{r['aims_c4_share']:.1%} / {r['aims_unlabelled_share']:.1%}"
-        lines.append(f"| [{r['model']}]({r['report']}/report.md) | {r.get('passages') or '–'} / {r.get('gold', '12-06')} | {'yes' if r['seeds'] else 'no'} | {r.get('doc_types', 'manifest').split()[0]} | {macro} | "
+        lines.append(f"| [{r['model']}]({r['report']}/report.md) | {r.get('passages') or '–'} / {r['gold']} | {'yes' if r['seeds'] else 'no'} | {r.get('doc_types', 'manifest').split()[0]} | {macro} | "
                      f"{_f(r['mean_ap'])} | {_f(r['document_macro_f1'])} | {_f(r['new_documents_macro_f1'])} | "
                      + " | ".join(_f(r["per_theme_f1"][t]) for t in themes) + f" | {aims} |")
     return "\n".join(lines) + "\n"

@@ -23,13 +23,11 @@ replaces the earlier import. Passage text stays in WORK, outside the repository.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import random
 import re
 from pathlib import Path
 
-from annotation_io import op_choice, read_jsonl, theme_labels
+from annotation_io import doc_of, op_choice, read_jsonl, replace_rounds, span_of, stand_off, theme_labels, write_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
 GOLD = REPO / "corpora" / "gold"
@@ -41,27 +39,28 @@ N_BATCHES = 8
 
 
 def batches(work: Path) -> None:
-    from tipnlp.corpus import manifest_index
+    from tipnlp.corpus import manifest_index, resolution_row
     from tipnlp.evaluation.cv import gold_pool
 
     records, _ = gold_pool()
     by_id = {r["id"]: r for r in records}
     manifest = manifest_index()
     round1 = [f"{r['doc_id']}:{r['start']}-{r['end']}" for r in read_jsonl(GOLD / "round1.jsonl")]
-    round1_docs = {pid.rsplit(":", 1)[0] for pid in round1}
+    round1_docs = {doc_of(pid) for pid in round1}
     guides = {d for d in round1_docs if d in manifest and GUIDE_TITLE.search(manifest[d].get("title", ""))}
 
     def row(pid: str) -> dict:
         r = by_id[pid]
-        m = manifest.get(r["doc_id"]) or {"title": "UN General Assembly resolution 71/167, Trafficking in women "
-                                                    "and girls (2016)", "doc_type": (r.get("meta") or {}).get("doc_type", "resolution")}
+        m = manifest.get(r["doc_id"]) or resolution_row()
         return {"id": pid, "doc_title": m["title"], "doc_type": m["doc_type"],
                 "heading": (r.get("meta") or {}).get("heading", ""), "text": r["text"]}
 
     work.mkdir(parents=True, exist_ok=True)
-    pilot = [r["id"] for r in records if r["doc_id"] in guides]
-    rest = sorted((p for p in round1 if p in by_id and p not in set(pilot)),
-                  key=lambda p: (by_id[p]["doc_id"], int(p.rsplit(":", 1)[1].split("-")[0])))
+    # the guides' passages annotated before the recheck (rounds 1 and 3), not those added later
+    earlier = set(round1) | {f"{r['doc_id']}:{r['start']}-{r['end']}" for r in read_jsonl(GOLD / "round3.jsonl")}
+    pilot = [r["id"] for r in records if r["doc_id"] in guides and r["id"] in earlier]
+    in_pilot = set(pilot)
+    rest = sorted((p for p in round1 if p in by_id and p not in in_pilot), key=lambda p: (doc_of(p), span_of(p)[0]))
     size = -(-len(rest) // N_BATCHES)
     cut: list[list[str]] = [[] for _ in range(N_BATCHES)]
     k = 0
@@ -70,9 +69,7 @@ def batches(work: Path) -> None:
             k += 1
         cut[k].append(pid)
     for name, ids in [("guides_batch", pilot)] + [(f"r1_batch{i}", ids) for i, ids in enumerate(cut, 1)]:
-        with open(work / f"{name}.jsonl", "w", encoding="utf-8") as fh:
-            for pid in ids:
-                fh.write(json.dumps(row(pid)) + "\n")
+        write_jsonl(work / f"{name}.jsonl", (row(pid) for pid in ids))
     print(f"{len(pilot)} pilot passages of {len(guides)} guides, {len(rest)} more in {N_BATCHES} batches -> {work}")
 
 
@@ -107,6 +104,12 @@ def _current() -> tuple[dict, set]:
     return labels, {rec.id for rec in earlier}
 
 
+def _agreed(la: list[str], lb: list[str], lc: list[str], was_decided: bool) -> bool:
+    """Both new readings decide without an adjudicator: they agree, and either confirm the old label or
+    overrule one that no earlier adjudication or review had decided."""
+    return la == lb and (la == lc or not was_decided)
+
+
 def prepare(work: Path) -> None:
     items, a, b = _readings(work)
     current, decided = _current()
@@ -114,7 +117,7 @@ def prepare(work: Path) -> None:
     out = []
     for pid, it in items.items():
         la, lb, lc = theme_labels(a[pid]["labels"]), theme_labels(b[pid]["labels"]), current[pid]
-        if la == lb and (la == lc or pid not in decided):
+        if _agreed(la, lb, lc, pid in decided):
             continue
         readings = [{"labels": la, "reason": a[pid].get("reason", "")},
                     {"labels": lb, "reason": b[pid].get("reason", "")},
@@ -122,27 +125,23 @@ def prepare(work: Path) -> None:
         rng.shuffle(readings)
         out.append({"id": pid, "doc_title": it["doc_title"], "doc_type": it["doc_type"], "heading": it["heading"],
                     "text": it["text"], "readings": readings})
-    with open(work / "adjudicate.jsonl", "w", encoding="utf-8") as fh:
-        for row in out:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_jsonl(work / "adjudicate.jsonl", out, ensure_ascii=False)
     print(f"{len(items)} passages read twice; {len(out)} to adjudicate -> {work / 'adjudicate.jsonl'}")
 
 
 def import_(work: Path) -> None:
     items, a, b = _readings(work)
     current, decided = _current()
-    adjudicated = {r["id"]: r for r in read_jsonl(work / "adjudicated.jsonl")} if (work / "adjudicated.jsonl").is_file() else {}
+    adjudicated = {r["id"]: r for r in read_jsonl(work / "adjudicated.jsonl")}
     have_ops = {(f"{r['doc_id']}:{r['start']}-{r['end']}", r["theme"]) for r in read_jsonl(GOLD / "ops.jsonl")
                 if r.get("round") not in (ROUND, ROUND + "b")}
     blind, decisions, ops = [], [], []
     for pid, it in items.items():
-        doc_id, span = pid.rsplit(":", 1)
-        start, end = (int(x) for x in span.split("-"))
-        base = {"doc_id": doc_id, "start": start, "end": end, "sha1": hashlib.sha1(it["text"].encode("utf-8")).hexdigest()}
+        base = stand_off(pid, it["text"])
         la, lb, lc = theme_labels(a[pid]["labels"]), theme_labels(b[pid]["labels"]), current[pid]
         blind += [{**base, "labels": la, "annotator": "rechk_a", "round": ROUND, "batch": it["batch"]},
                   {**base, "labels": lb, "annotator": "rechk_b", "round": ROUND + "b", "batch": it["batch"]}]
-        if la == lb and (la == lc or pid not in decided):
+        if _agreed(la, lb, lc, pid in decided):
             final, who, reason, source = la, "recheck", a[pid].get("reason", ""), a[pid]
         else:
             if pid not in adjudicated:
@@ -162,10 +161,9 @@ def import_(work: Path) -> None:
                 o = op_choice(row, theme)
                 if o:
                     ops.append({**base, "theme": theme, **o, "annotator": annotator, "round": rnd})
-    (GOLD / "recheck_r1.jsonl").write_text("".join(json.dumps(r) + "\n" for r in blind), encoding="utf-8")
-    (GOLD / "recheck_decisions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in decisions), encoding="utf-8")
-    kept = [r for r in read_jsonl(GOLD / "ops.jsonl") if r.get("round") not in (ROUND, ROUND + "b")]
-    (GOLD / "ops.jsonl").write_text("".join(json.dumps(r) + "\n" for r in kept + ops), encoding="utf-8")
+    write_jsonl(GOLD / "recheck_r1.jsonl", blind)
+    write_jsonl(GOLD / "recheck_decisions.jsonl", decisions)
+    replace_rounds(GOLD / "ops.jsonl", {ROUND, ROUND + "b"}, ops)
     print(f"{len(items)} passages, {len(blind)} blind readings, {len(decisions)} label changes, {len(ops)} OP records")
 
 

@@ -18,12 +18,10 @@ adjudicator writes ``WORK/r4/adjudicated.jsonl``. Re-running ``import`` replaces
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import random
 from pathlib import Path
 
-from annotation_io import op_choice, read_jsonl, theme_labels
+from annotation_io import doc_of, op_choice, read_jsonl, replace_rounds, stand_off, theme_labels, write_jsonl
 
 REPO = Path(__file__).resolve().parents[2]
 GOLD = REPO / "corpora" / "gold"
@@ -36,7 +34,7 @@ def batches(work: Path, n_batches: int, double: float, seed: int) -> None:
     from tipnlp.segment import segment
 
     rng = random.Random(seed)
-    annotated = {r.id for r in load_first()}
+    annotated = {r.id for r in load_first() if r.round != ROUND}  # not round 4's own: rebuildable after it
     round1_docs = {r["doc_id"] for r in read_jsonl(GOLD / "round1.jsonl")}
     rows = [r for r in [*iter_manifest(), resolution_row()] if r["id"] in round1_docs and not r.get("twin_of")]
     todo = []
@@ -52,13 +50,10 @@ def batches(work: Path, n_batches: int, double: float, seed: int) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for k, batch in enumerate(cut):
         previous = cut[k - 1]  # batch 1 re-reads a sample of the last batch
-        doubles = rng.sample(previous, int(round(double * len(previous))))
-        doubles.sort(key=lambda r: previous.index(r))
-        with open(out / f"batch{k + 1}.jsonl", "w", encoding="utf-8") as fh:
-            for rec in batch:
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            for rec in doubles:  # marked for the import only; annotators are told nothing of it
-                fh.write(json.dumps({**rec, "double": True}, ensure_ascii=False) + "\n")
+        picked = sorted(rng.sample(range(len(previous)), int(round(double * len(previous)))))
+        # the doubles are marked for the import only; annotators are told nothing of it
+        doubles = [{**previous[i], "double": True} for i in picked]
+        write_jsonl(out / f"batch{k + 1}.jsonl", batch + doubles, ensure_ascii=False)
     print(f"{len(todo)} passages of {len(rows)} documents in {len(cut)} batches of about {size} "
           f"(+{double:.0%} of the previous batch, blind) -> {out}")
 
@@ -95,14 +90,13 @@ def prepare(work: Path, review: list[str]) -> None:
         if i in second and theme_labels(second[i]["labels"]) != la:
             readings.append({"labels": theme_labels(second[i]["labels"]), "reason": second[i].get("reason", "")})
             kind = "disagreement"
-        elif it["id"].rsplit(":", 1)[0] in review and la:
+        elif doc_of(it["id"]) in review and la:
             kind = "consistency"
         else:
             continue
         rng.shuffle(readings)
         rows.append({**{k: v for k, v in it.items() if k != "double"}, "kind": kind, "readings": readings})
-    (work / "r4" / "adjudicate.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                                                 encoding="utf-8")
+    write_jsonl(work / "r4" / "adjudicate.jsonl", rows, ensure_ascii=False)
     print(f"{len(second)} passages read twice; {sum(r['kind'] == 'disagreement' for r in rows)} disagreements and "
           f"{sum(r['kind'] == 'consistency' for r in rows)} consistency items to adjudicate")
 
@@ -112,9 +106,7 @@ def import_(work: Path) -> None:
     decided = {r["id"]: r for r in read_jsonl(work / "r4" / "adjudicated.jsonl")}
     r4, r4b, adj, ops = [], [], [], []
     for i, it in items.items():
-        doc_id, span = i.rsplit(":", 1)
-        start, end = (int(x) for x in span.split("-"))
-        base = {"doc_id": doc_id, "start": start, "end": end, "sha1": hashlib.sha1(it["text"].encode("utf-8")).hexdigest()}
+        base = stand_off(i, it["text"])
         la = theme_labels(first[i]["labels"])
         r4.append({**base, "labels": la, "annotator": f"ann_r4_b{owner[i][0]}", "round": ROUND})
         readers = [(first[i], f"ann_r4_b{owner[i][0]}", ROUND, la)]
@@ -138,12 +130,11 @@ def import_(work: Path) -> None:
                 o = op_choice(row, theme)
                 if o:
                     ops.append({**base, "theme": theme, **o, "annotator": annotator, "round": rnd})
-    (GOLD / "round4.jsonl").write_text("".join(json.dumps(r) + "\n" for r in r4), encoding="utf-8")
-    (GOLD / "round4_double.jsonl").write_text("".join(json.dumps(r) + "\n" for r in r4b), encoding="utf-8")
+    write_jsonl(GOLD / "round4.jsonl", r4)
+    write_jsonl(GOLD / "round4_double.jsonl", r4b)
     mine = {f"adjudicated_r{ROUND}", ROUND, f"{ROUND}b"}
-    for name, new in (("adjudicated.jsonl", adj), ("ops.jsonl", ops)):
-        kept = [r for r in read_jsonl(GOLD / name) if r.get("round") not in mine]
-        (GOLD / name).write_text("".join(json.dumps(r) + "\n" for r in kept + new), encoding="utf-8")
+    replace_rounds(GOLD / "adjudicated.jsonl", mine, adj)
+    replace_rounds(GOLD / "ops.jsonl", mine, ops)
     print(f"{len(r4)} passages, {len(r4b)} read twice, {len(adj)} adjudicated, {len(ops)} OP records")
 
 
