@@ -120,19 +120,14 @@ def test_no_corpus_text_is_stored_in_the_repository(corpus_dir):
     sources.append(corpus_dir.parent / "resolution-71-167.md")
     # every corpus window text[i:i+200] (i a multiple of 100) is looked for in the blob; such a window
     # starts with the 100 characters at i, so index those and check only where the blob holds one
+    texts = {src.name: " ".join(src.read_text(encoding="utf-8").split()) for src in sources}
     heads: dict[str, list[tuple[str, int]]] = {}
-    for src in sources:
-        text = " ".join(src.read_text(encoding="utf-8").split())
+    for name, text in texts.items():
         for i in range(0, max(0, len(text) - 200), 100):
-            heads.setdefault(text[i: i + 100], []).append((src.name, i))
-    texts = {}
+            heads.setdefault(text[i: i + 100], []).append((name, i))
     leaks = set()
     for j in range(len(blob) - 199):
-        hits = heads.get(blob[j: j + 100])
-        for name, i in hits or ():
-            if name not in texts:
-                src = next(s for s in sources if s.name == name)
-                texts[name] = " ".join(src.read_text(encoding="utf-8").split())
+        for name, i in heads.get(blob[j: j + 100], ()):
             if texts[name][i: i + 200] == blob[j: j + 200]:
                 leaks.add(name)
     assert not leaks, f"corpus text found in tracked files: {sorted(leaks)}"
