@@ -4,7 +4,8 @@
     python evaluation/oof_cv.py training/variants/finetuned_minilm_cv.yaml --k 3 --out evaluation/oof/k3
 
 Retrains the config on each document-grouped fold (the same folds as ``tipnlp evaluate --cv K``:
-``assign_folds`` with seed 0) without seed passages (AIMS.au sentence rows when the config asks for them)
+``assign_folds`` with seed 0) without the config's seed passages unless ``--with-extra`` (AIMS.au sentence
+rows when the config asks for them)
 and without threshold tuning, and writes
 ``<out>/<name>.npz``: passage ids (doc id and offsets, no text), fold per passage, out-of-fold scores,
 and the fold timings. ``evaluation/ensemble_cv.py`` combines such files. Prints mean average precision
@@ -37,6 +38,9 @@ def main() -> None:
     ap.add_argument("--train-fraction", type=float, default=1.0,
                     help="train each fold on this share of its training documents (a learning curve); "
                          "the output file's name says the share")
+    ap.add_argument("--with-extra", action="store_true",
+                    help="also train every fold on the config's data.extra passages (written by the project, "
+                         "never scored); the output file's name ends in _extra")
     args = ap.parse_args()
     if args.fold is not None and not 1 <= args.fold <= args.k:
         ap.error(f"--fold must be between 1 and --k ({args.k}), got {args.fold}")
@@ -54,7 +58,7 @@ def main() -> None:
     texts = CorpusTexts()
     records, groups = gold_pool(texts=texts)
     y, _ = label_matrix([r["labels"] for r in records], themes)
-    extra = training_extra(config, seeds=False)  # AIMS.au sentences when the config asks; never seeds
+    extra = training_extra(config, seeds=args.with_extra)  # AIMS.au sentences when the config asks
     guesser = DocTypeInference(texts=texts) if args.inferred_doc_types or uses_guessed_doc_types(config) else None
     t0 = time.perf_counter()
     cv = cross_validate(config, records, groups, args.k, themes=themes, inner_k=0, extra=extra,
@@ -67,13 +71,14 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     share = "" if args.train_fraction >= 1 else f"_train{round(args.train_fraction * 100)}"
-    target = out / (config["name"] + share + ("" if args.fold is None else f"_fold{args.fold}") + ".npz")
+    target = out / (config["name"] + share + ("_extra" if args.with_extra else "") + ("" if args.fold is None else f"_fold{args.fold}") + ".npz")
     np.savez_compressed(
         target, ids=np.array([r["id"] for r in records]), folds=cv.folds,
         scores=cv.scores.astype(np.float32), themes=np.array(themes),
         info=json.dumps({"config": str(args.config), "k": args.k, "seconds": round(seconds, 1),
                          "doc_type": "inferred per fold" if args.inferred_doc_types else "manifest",
-                         "aims_training_sentences": len(extra), "train_fraction": args.train_fraction,
+                         "aims_training_sentences": sum(1 for r in extra if r.get("doc_bound")),
+                         "extra_passages": sum(1 for r in extra if not r.get("doc_bound")), "train_fraction": args.train_fraction,
                          "folds": cv.fold_info}),
     )
     scored = np.isfinite(cv.scores).all(axis=1)

@@ -241,3 +241,21 @@ def test_train_fraction_trains_each_fold_on_whole_documents_of_that_share_and_sc
         per_doc = len(recs) // len(set(groups))
         assert b["train_passages"] % per_doc == 0  # whole documents only
     assert np.array_equal(full.folds, half.folds) and np.isfinite(half.scores).all()
+
+
+def test_seed_passages_keep_the_document_type_they_were_written_as(tmp_path):
+    """A passage written as a piece of statutory guidance trains the context model as guidance, not as a
+    document of no type; a seed file without meta keeps the empty type."""
+    import json
+
+    from tipnlp.evaluation.cv import training_extra
+
+    path = tmp_path / "seeds.jsonl"
+    rows = [{"id": "s1", "text": "You should refer a possible victim to the duty officer.", "labels": ["gender_sensitive_training"],
+             "meta": {"doc_type": "guidance", "heading": "Part 2 - Referral"}},
+            {"id": "s2", "text": "A passage with no meta at all.", "labels": []}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    got = {r["id"]: r for r in training_extra({"data": {"extra": [str(path)]}})}
+    assert got["s1"]["meta"] == {"doc_type": "guidance", "heading": "Part 2 - Referral"}
+    assert got["s2"]["meta"] == {"doc_type": "", "heading": ""}
+    assert got["s1"]["doc_id"] == "seed" and not got["s1"].get("doc_bound")

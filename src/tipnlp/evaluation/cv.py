@@ -383,9 +383,9 @@ def _seed_records(paths: Sequence[str]) -> list[dict[str, Any]]:
     out = []
     for p in paths:
         path = Path(p) if Path(p).is_absolute() else REPO_ROOT / p
-        for rec in read_gold(path):
-            out.append({"id": rec.id, "doc_id": "seed", "text": rec.text, "labels": list(rec.labels),
-                        "meta": {"heading": "", "doc_type": ""}})
+        for rec in read_gold(path):  # a passage written as a kind of document says so in its meta
+            meta = {"heading": str(rec.meta.get("heading", "")), "doc_type": str(rec.meta.get("doc_type", ""))}
+            out.append({"id": rec.id, "doc_id": "seed", "text": rec.text, "labels": list(rec.labels), "meta": meta})
     return out
 
 
