@@ -286,6 +286,15 @@ class TaggedDocument:
         }
 
 
+WRITTEN_PREFIX = "written:"  # doc id of a training passage the project wrote (seed passages), one per passage
+
+
+def is_written(doc_id: str) -> bool:
+    """Whether a training row is a passage written by the project rather than a corpus passage: such rows
+    teach a model's weights but must not calibrate its probabilities, which describe real documents."""
+    return str(doc_id).startswith(WRITTEN_PREFIX)
+
+
 def as_record(item: Any) -> dict[str, str]:
     """A model input as ``{"text", "heading", "doc_type", "doc_id"}``, from a string, a mapping (with or
     without ``meta``) or a record object: one reading of inputs for every context-aware component."""

@@ -13,13 +13,15 @@ import numpy as np
 def fit_calibrated_linear(
     x, y: np.ndarray, *, C: float, class_weight: str | None, folds: int, random_state: int,
     solver: str = "lbfgs", max_iter: int = 2000, groups: np.ndarray | None = None,
-    oof_out: np.ndarray | None = None,
+    oof_out: np.ndarray | None = None, calibrate: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(coef (k, d) float32, intercept (k,), platt (k, 2))`` for the k label columns of ``y``.
 
     With ``groups`` (e.g. document ids) the calibration folds keep each group whole, so the
     cross-validated scores are those of unseen documents; ``oof_out`` (n, k), when given, receives
     those calibrated out-of-fold probabilities (thresholds can be tuned on them at no extra cost).
+    ``calibrate`` (a boolean mask over the rows) limits the Platt fit to those rows: passages the
+    project wrote train the weights, but the probabilities must describe corpus passages.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
@@ -46,7 +48,8 @@ def fit_calibrated_linear(
                 margins = cross_val_predict(lr, x, yj, cv=cv, method="decision_function")
         else:
             margins = lr.fit(x, yj).decision_function(x)
-        sigmoid = LogisticRegression(C=1e4, max_iter=1000).fit(margins.reshape(-1, 1), yj)
+        rows = calibrate if calibrate is not None and len(set(yj[calibrate])) == 2 else slice(None)
+        sigmoid = LogisticRegression(C=1e4, max_iter=1000).fit(margins[rows].reshape(-1, 1), yj[rows])
         platt[j] = (sigmoid.coef_[0, 0], sigmoid.intercept_[0])
         if oof_out is not None:
             oof_out[:, j] = calibrated_proba(margins.reshape(-1, 1), platt[j : j + 1])[:, 0]

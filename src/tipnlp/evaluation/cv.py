@@ -379,13 +379,15 @@ def training_extra(config: Mapping[str, Any], *, seeds: bool = True,
 def _seed_records(paths: Sequence[str]) -> list[dict[str, Any]]:
     from tipnlp.corpus import REPO_ROOT
     from tipnlp.evaluation.io import read_gold
+    from tipnlp.records import WRITTEN_PREFIX
 
     out = []
     for p in paths:
         path = Path(p) if Path(p).is_absolute() else REPO_ROOT / p
         for rec in read_gold(path):  # a passage written as a kind of document says so in its meta
             meta = {"heading": str(rec.meta.get("heading", "")), "doc_type": str(rec.meta.get("doc_type", ""))}
-            out.append({"id": rec.id, "doc_id": "seed", "text": rec.text, "labels": list(rec.labels), "meta": meta})
+            out.append({"id": rec.id, "doc_id": WRITTEN_PREFIX + rec.id, "text": rec.text, "labels": list(rec.labels),
+                        "meta": meta})
     return out
 
 
