@@ -103,7 +103,7 @@ def _train_all(config, config_path, output, corpus_dir, progress) -> tuple[Path,
         guessed = DocTypeInference(texts=texts).cross_fitted()
         records, extra = with_doc_types(records, guessed), with_doc_types(extra, guessed)
     n_aims = sum(1 for r in extra if r.get("doc_bound"))
-    say(f"fitting {config['family']} on {len(records)} gold + {len(extra) - n_aims} seed passages"
+    say(f"fitting {config['family']} on {len(records)} gold + {len(extra) - n_aims} written passages"
         + (f" + {n_aims} AIMS.au sentences" if n_aims else ""))
     t0 = time.perf_counter()
     model = _fit(config, themes, records, extra)
