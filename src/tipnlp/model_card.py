@@ -108,7 +108,7 @@ def _cv_card(c: dict[str, Any], model_dir: Path) -> list[str]:
     lines = _header(c, model_dir) + [
         f"Every non-sealed gold passage of `corpora/gold/` ({train.get('gold_passages')} passages of "
         f"{train.get('documents')} documents, codebook `corpora/CODEBOOK.md`) plus {train.get('extra_passages')} "
-        "seed passages written by the project. Thresholds: " + str(c.get("thresholds_from", "?"))
+        "passages written by the project (training only; `training/synthetic/`). Thresholds: " + str(c.get("thresholds_from", "?"))
         + _STRATEGY_NOTE.get(((c.get("training_config") or {}).get("thresholds") or {}).get("strategy", "per_theme"), "")
         + ". "
         f"The OP ranker is fitted on {train.get('op_pairs', '?')} gold (passage, theme) pairs with their primary OP.",
