@@ -71,14 +71,16 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     share = "" if args.train_fraction >= 1 else f"_train{round(args.train_fraction * 100)}"
-    target = out / (config["name"] + share + ("_extra" if args.with_extra else "") + ("" if args.fold is None else f"_fold{args.fold}") + ".npz")
+    suffix = share + ("_extra" if args.with_extra else "") + ("" if args.fold is None else f"_fold{args.fold}")
+    target = out / (config["name"] + suffix + ".npz")
     np.savez_compressed(
         target, ids=np.array([r["id"] for r in records]), folds=cv.folds,
         scores=cv.scores.astype(np.float32), themes=np.array(themes),
         info=json.dumps({"config": str(args.config), "k": args.k, "seconds": round(seconds, 1),
                          "doc_type": "inferred per fold" if args.inferred_doc_types else "manifest",
                          "aims_training_sentences": sum(1 for r in extra if r.get("doc_bound")),
-                         "extra_passages": sum(1 for r in extra if not r.get("doc_bound")), "train_fraction": args.train_fraction,
+                         "extra_passages": sum(1 for r in extra if not r.get("doc_bound")),
+                         "train_fraction": args.train_fraction,
                          "folds": cv.fold_info}),
     )
     scored = np.isfinite(cv.scores).all(axis=1)
