@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SCHEMA_VERSION = "1.1"  # 1.1: per-theme ranked OPs, OpLink.primary, DocumentReport.primary_ops
 
@@ -293,6 +296,13 @@ def is_written(doc_id: str) -> bool:
     """Whether a training row is a passage written by the project rather than a corpus passage: such rows
     teach a model's weights but must not calibrate its probabilities, which describe real documents."""
     return str(doc_id).startswith(WRITTEN_PREFIX)
+
+
+def corpus_rows(doc_ids: Sequence[str]) -> np.ndarray:
+    """Boolean mask of the training rows that are corpus passages (the rows that may fit a calibration)."""
+    import numpy as np
+
+    return np.array([not is_written(d) for d in doc_ids], dtype=bool)
 
 
 def as_record(item: Any) -> dict[str, str]:

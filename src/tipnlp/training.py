@@ -39,17 +39,10 @@ def _split_records(split: str, corpus_dir=None) -> tuple[list[str], list[list[st
 
 def _extra_records(paths: Sequence[str]) -> tuple[list[str], list[list[str]]]:
     """Training-only passages from JSONL files (paths relative to the repository root)."""
-    from tipnlp.corpus import REPO_ROOT
-    from tipnlp.evaluation.io import read_gold
+    from tipnlp.evaluation.cv import training_extra
 
-    texts: list[str] = []
-    labels: list[list[str]] = []
-    for p in paths:
-        path = Path(p) if Path(p).is_absolute() else REPO_ROOT / p
-        for rec in read_gold(path):
-            texts.append(rec.text)
-            labels.append(list(rec.labels))
-    return texts, labels
+    rows = training_extra({"data": {"extra": list(paths)}})
+    return [r["text"] for r in rows], [list(r["labels"]) for r in rows]
 
 
 def train_from_config(

@@ -32,7 +32,7 @@ import numpy as np
 
 from tipnlp.doc_types import DOC_TYPES
 from tipnlp.classifiers.base import ThemeClassifier
-from tipnlp.records import as_record, is_written
+from tipnlp.records import as_record, corpus_rows
 
 STATE_FILE = "context"  # context.json (vocabularies) + context.npz (weights)
 CONDITIONS_FILE = "conditions.yaml"
@@ -321,7 +321,7 @@ class ContextSentenceClassifier(ThemeClassifier):
         self.coef_, self.intercept_, self.platt_ = fit_calibrated_linear(
             x, y, C=self.C, class_weight=self.class_weight, folds=self.calibration_folds,
             random_state=self.random_state, solver="liblinear", groups=doc_groups if known else None,
-            oof_out=self.oof_proba_, calibrate=np.array([not is_written(g) for g in doc_groups]),
+            oof_out=self.oof_proba_, calibrate=corpus_rows(doc_groups),
         )
         self.n_features_in_ = x.shape[1]
         self._freeze()

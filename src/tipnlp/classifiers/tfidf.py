@@ -143,7 +143,7 @@ class TfidfLinearClassifier(ThemeClassifier):
     # -- learning -------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[Sequence[str]]) -> "TfidfLinearClassifier":
         from tipnlp.classifiers.linear import fit_calibrated_linear
-        from tipnlp.records import is_written
+        from tipnlp.records import corpus_rows
 
         texts, groups = _texts_and_groups(texts)
         y = self.label_matrix(labels)
@@ -167,7 +167,7 @@ class TfidfLinearClassifier(ThemeClassifier):
             x, y, C=self.C, class_weight=self.class_weight, folds=self.calibration_folds,
             random_state=self.random_state, solver="liblinear",
             groups=np.array(groups) if grouped else None, oof_out=self.oof_proba_,
-            calibrate=np.array([not is_written(g) for g in groups]) if groups is not None else None,
+            calibrate=corpus_rows(groups) if groups is not None else None,
         )
         self.n_features_in_ = x.shape[1]
         self._freeze()

@@ -17,10 +17,11 @@ import random
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[4]
-SHARED = ROOT.parent / "shared"
-OUT = ROOT / "training" / "synthetic" / "codebook_passages.jsonl"
-THEMES = ["demand_reduction", "non_punishment", "gender_sensitive_training", "supply_chains", "organ_removal"]
+from tipnlp.corpus import REPO_ROOT, corpus_root, resolution_path
+from tipnlp.taxonomy import core_theme_ids
+
+OUT = REPO_ROOT / "training" / "synthetic" / "codebook_passages.jsonl"
+THEMES = list(core_theme_ids())
 # the style a writer gave -> the document type the models read (tipnlp.doc_types.DOC_TYPES)
 DOC_TYPE = {"us_code": "law", "toolkit": "guidance", "un_recommendation": "un_report",
             "company_statement": "corporate_statement"}
@@ -89,7 +90,7 @@ def _corpus_runs(texts: list[str], n: int = 7) -> list[int]:
         return re.findall(r"[a-z0-9]+", s.lower())
 
     grams: set[str] = set()
-    files = [p for p in (SHARED / "corpora" / "texts").rglob("*") if p.is_file()] + [SHARED / "resolution-71-167.md"]
+    files = [p for p in (corpus_root() / "texts").rglob("*") if p.is_file()] + [resolution_path()]
     for p in files:
         t = toks(p.read_text(encoding="utf-8", errors="ignore"))
         grams.update(" ".join(t[i:i + n]) for i in range(len(t) - n + 1))
@@ -115,7 +116,7 @@ def build(work: list[Path]) -> None:
                                  "style": r["style"], "note": r["note"]}, ensure_ascii=False) + "\n")
     counts = collections.Counter(t for r in kept for t in (r["labels"] or ["none"]))
     print(f"{len(rows)} written, {len(agreed)} agreed, {len(agreed) - len(kept)} dropped for a corpus run of "
-          f">= {MAX_RUN} words -> {len(kept)} in {OUT.relative_to(ROOT)}; {dict(counts)}")
+          f">= {MAX_RUN} words -> {len(kept)} in {OUT.relative_to(REPO_ROOT)}; {dict(counts)}")
 
 
 def main() -> None:
