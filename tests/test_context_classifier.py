@@ -145,3 +145,53 @@ def test_conditions_match_the_same_words_on_the_fast_lower_case_path(sentence):
     slow = [dataclasses.replace(c, all_lower=(), none_lower=()) for c in conditions]
     assert [c.match(sentence) for c in conditions] == [c.match(sentence) for c in slow]
     assert any(c.match(sentence) for c in conditions) == ("minutes" not in sentence)
+
+
+def test_leading_literals_are_words_every_match_must_contain():
+    from tipnlp.classifiers.context import _leading_literals
+
+    assert _leading_literals(r"\b(organs?|body parts?|for (a )?profit)\b") == ("organ", "body part", "for ")
+    assert _leading_literals(r"\bvictims? of\b") == ("victim",)
+    assert _leading_literals(r"\b[0-9]+ days\b") is None  # a class first: no words known
+    assert _leading_literals(r"\b(police )?officers\b") is None  # an optional group first
+    assert _leading_literals(r"\b(|officer)\b") is None  # an empty alternative
+
+
+PASSAGES = [
+    "Section 4. No person shall sell a kidney. The register of donors is kept by the Authority.",
+    "The Authority shall train its inspectors.\nIt shall also train police officers on identifying victims "
+    "of trafficking and on referring them to shelters.",
+    "A child who was trafficked shall not be charged with prostitution; the prosecutor shall refer the child "
+    "to services. Traffickers arrested at the border shall be prosecuted.",
+    "İSTANBUL İLÇE. Buyers of sexual services commit an offence. Campaigns shall discourage the demand.",
+    "The committee approved its minutes and adjourned.",
+]
+
+
+@pytest.mark.parametrize("text", PASSAGES)
+def test_skipping_conditions_absent_from_the_passage_changes_no_condition_feature(text):
+    from tipnlp.classifiers.context import as_record
+
+    model = ContextSentenceClassifier(THEMES)
+    conds = model.conditions
+    record = as_record(text)
+    spans = sentence_spans(text)
+    fast = model._condition_block([record], [spans])[0]
+    every = [any(c.match(text[s:e]) is not None for s, e in spans) for c in conds]
+    assert fast.tolist() == [float(x) for x in every]
+    assert set(model._candidates(text)) >= {k for k, hit in enumerate(every) if hit}
+    if "minutes" in text:  # no condition's words occur: no sentence is tested at all
+        assert model._candidates(text) == []
+
+
+def test_evidence_after_a_prediction_is_the_same_as_evidence_computed_afresh(fitted):
+    model, texts = fitted
+    passages = [t["text"] for t in texts[:6]] + PASSAGES
+    model.forget()
+    fresh = [[model.evidence(p, t) for t in THEMES] for p in passages]
+    model.predict_proba(passages)
+    assert set(passages) <= set(model._memo)
+    remembered = [[model.evidence(p, t) for t in THEMES] for p in passages]
+    assert remembered == fresh
+    model.forget()
+    assert not model._memo

@@ -577,7 +577,7 @@ def _merge_tiny(text, chunks, min_chars):
     linear time.
     """
     def size(s, e):
-        return sum(ch.isalnum() for ch in text[s:e])
+        return sum(map(str.isalnum, text[s:e]))
 
     merged: list[tuple[int, int, tuple[str, ...], str]] = []
     carry: tuple[int, tuple[str, ...], int] | None = None

@@ -36,6 +36,7 @@ from tipnlp.records import as_record, corpus_rows
 
 STATE_FILE = "context"  # context.json (vocabularies) + context.npz (weights)
 CONDITIONS_FILE = "conditions.yaml"
+MEMO_SIZE = 4096  # passages whose sentence scores are remembered for the evidence step (one long document)
 
 # Sentence-like units: sentence ends, semicolons closing list items, and new lines that open a
 # numbered or lettered item (a long list of duties is scored item by item).
@@ -83,6 +84,19 @@ class Condition:
     # about twice as fast without IGNORECASE (used where lower-casing keeps the sentence's length)
     all_lower: tuple[re.Pattern, ...] = ()
     none_lower: tuple[re.Pattern, ...] = ()
+    # for each pattern of ``all_lower``: words one of which every match contains (None: not known)
+    all_literals: tuple[tuple[str, ...] | None, ...] = ()
+
+    def possible(self, text: str, lower: str) -> bool:
+        """False when the condition cannot hold in any sentence of ``text`` (``lower``: its lower-cased
+        form): a required pattern found nowhere in the passage is found in none of its sentences.
+        Lets a passage skip the per-sentence tests of most conditions."""
+        if self.all_lower and len(lower) == len(text):
+            for words in self.all_literals:  # a substring test is far cheaper than the pattern
+                if words is not None and not any(w in lower for w in words):
+                    return False
+            return all(p.search(lower) for p in self.all_lower)
+        return all(p.search(text) for p in self.all)
 
     def match(self, sentence: str) -> list[tuple[int, int]] | None:
         """Spans of the matched words when the condition holds in ``sentence``, else None."""
@@ -115,6 +129,38 @@ def _lower_pattern(pattern: str) -> str:
     return "".join(out)
 
 
+def _leading_literals(pattern: str) -> tuple[str, ...] | None:
+    """Words one of which every match of ``pattern`` must contain: the literal start of the pattern, or of
+    each alternative of its first group (``\\b(organs?|tissues?)`` -> ``organ``, ``tissue``); None when
+    the pattern starts otherwise (a class, an optional group) and no such words are known."""
+    from re import _constants as sre
+    from re import _parser
+
+    def prefix(items) -> str:
+        out = []
+        for op, av in items:
+            if op is not sre.LITERAL:
+                break
+            out.append(chr(av))
+        return "".join(out)
+
+    items = list(_parser.parse(pattern))
+    for i, (op, av) in enumerate(items):
+        if op is sre.AT:  # \b and anchors match no text
+            continue
+        if op is sre.LITERAL:
+            return (prefix(items[i:]),)
+        if op is sre.SUBPATTERN:
+            body = list(av[-1])
+            if len(body) == 1 and body[0][0] is sre.BRANCH:
+                alternatives = [prefix(list(a)) for a in body[0][1][1]]
+            else:
+                alternatives = [prefix(body)]
+            return tuple(dict.fromkeys(alternatives)) if all(alternatives) else None
+        return None
+    return None
+
+
 def load_conditions(text: str | None = None) -> tuple[str, list[Condition]]:
     """The condition file's text and its compiled conditions (the packaged file by default)."""
     import yaml
@@ -130,6 +176,7 @@ def load_conditions(text: str | None = None) -> tuple[str, list[Condition]]:
             none=tuple(re.compile(p, re.IGNORECASE) for p in c.get("none", [])),
             all_lower=tuple(re.compile(_lower_pattern(p)) for p in c.get("all", [])),
             none_lower=tuple(re.compile(_lower_pattern(p)) for p in c.get("none", [])),
+            all_literals=tuple(_leading_literals(_lower_pattern(p)) for p in c.get("all", [])),
         ))
     return text, out
 
@@ -218,13 +265,22 @@ class ContextSentenceClassifier(ThemeClassifier):
                 owner.append(i)
         return sentences, np.asarray(owner, dtype=int), spans_all
 
-    def _condition_block(self, records: Sequence[dict[str, str]], spans_all) -> np.ndarray:
+    def _candidates(self, text: str) -> list[int]:
+        """Indices of the conditions that could hold in some sentence of ``text`` (``Condition.possible``)."""
+        lower = text.lower()
+        return [k for k, c in enumerate(self.conditions) if c.possible(text, lower)]
+
+    def _condition_block(self, records: Sequence[dict[str, str]], spans_all,
+                         candidates: Sequence[list[int]] | None = None) -> np.ndarray:
         conds = self.conditions
         block = np.zeros((len(records), len(conds)), dtype=np.float32)
         for i, r in enumerate(records):
+            maybe = candidates[i] if candidates is not None else self._candidates(r["text"])
+            if not maybe:
+                continue
             sents = [r["text"][s:e] for s, e in spans_all[i]]
-            for k, c in enumerate(conds):
-                if any(c.match(s) is not None for s in sents):
+            for k in maybe:
+                if any(conds[k].match(s) is not None for s in sents):
                     block[i, k] = 1.0
         return block
 
@@ -357,7 +413,7 @@ class ContextSentenceClassifier(ThemeClassifier):
         z = self.frozen_["sentence"].dot(sentences, self.sentence_coef_) + self.sentence_intercept_[None, :]
         return 1.0 / (1.0 + np.exp(-z))
 
-    def _dense(self, records, pool, spans_all) -> np.ndarray:
+    def _dense(self, records, pool, spans_all, candidates=None) -> np.ndarray:
         dense = []
         if self.use_doc_type:
             onehot = np.zeros((len(records), len(DOC_TYPES)), dtype=np.float32)
@@ -366,7 +422,7 @@ class ContextSentenceClassifier(ThemeClassifier):
                     onehot[i, DOC_TYPES.index(r["doc_type"])] = 1.0
             dense.append(onehot)
         if self.use_conditions:
-            dense.append(self._condition_block(records, spans_all))
+            dense.append(self._condition_block(records, spans_all, candidates))
         if self.use_sentences and pool is not None:
             dense.append(pool.astype(np.float32))
         if not dense:
@@ -376,6 +432,7 @@ class ContextSentenceClassifier(ThemeClassifier):
     def _score(self, inputs: Sequence[Any]):
         records = [as_record(x) for x in inputs]
         sentences, owner, spans_all = self._split(records)
+        candidates = [self._candidates(r["text"]) for r in records] if self.use_conditions else None
         sent_proba = None
         pool = None
         if self.use_sentences:
@@ -386,12 +443,38 @@ class ContextSentenceClassifier(ThemeClassifier):
         for name, n in self.blocks_:
             w = self.coef_[:, col:col + n]
             if name == "dense":
-                margins += self._dense(records, pool, spans_all) @ w.T
+                margins += self._dense(records, pool, spans_all, candidates) @ w.T
             else:
                 texts = [r["heading"] for r in records] if name == "heading" else [r["text"] for r in records]
                 margins += self.frozen_[name].dot(texts, w)
             col += n
+        self._remember(records, spans_all, sent_proba, owner, candidates)
         return records, margins, sent_proba, owner, spans_all
+
+    def _remember(self, records, spans_all, sent_proba, owner, candidates) -> None:
+        """Keep each passage's sentence spans, sentence scores and possible conditions, so the
+        evidence step after a prediction does not split and score the same passages again
+        (bounded; the Tagger calls ``forget`` after each document)."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if len(memo) + len(records) > MEMO_SIZE:
+            memo.clear()
+        if sent_proba is None:
+            sent_proba = np.zeros((len(owner), len(self.themes)))
+        ends = np.cumsum(np.bincount(owner, minlength=len(records))) if len(owner) else np.zeros(len(records), int)
+        start = 0
+        for i, r in enumerate(records):
+            end = int(ends[i])
+            memo[r["text"]] = (spans_all[i], sent_proba[start:end], candidates[i] if candidates is not None else None)
+            start = end
+
+    def forget(self) -> None:
+        """Drop what ``_remember`` kept (timings and memory never depend on earlier documents)."""
+        self.__dict__["_memo"] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_memo"] = {}
+        return state
 
     def predict_proba(self, inputs: Sequence[Any]) -> np.ndarray:
         if not len(inputs):
@@ -403,6 +486,9 @@ class ContextSentenceClassifier(ThemeClassifier):
 
     def sentence_scores(self, text: str) -> tuple[list[tuple[int, int]], np.ndarray]:
         """Each sentence's span and its per-theme sentence-model scores (for evidence and review)."""
+        hit = self.__dict__.get("_memo", {}).get(text)
+        if hit is not None:
+            return hit[0], hit[1]
         spans = sentence_spans(text)
         if not self.use_sentences:
             return spans, np.zeros((len(spans), len(self.themes)))
@@ -418,7 +504,10 @@ class ContextSentenceClassifier(ThemeClassifier):
         spans, scores = self.sentence_scores(text)
         if not spans:
             return []
-        positive = [c for c in self.conditions if c.theme == theme and c.id not in NEGATIVE_CONDITIONS]
+        hit = self.__dict__.get("_memo", {}).get(text)
+        maybe = set(hit[2]) if hit is not None and hit[2] is not None else set(self._candidates(text))
+        positive = [c for k, c in enumerate(self.conditions)
+                    if k in maybe and c.theme == theme and c.id not in NEGATIVE_CONDITIONS]
         hits = [[(c, c.match(text[s:e])) for c in positive] for s, e in spans]
         hits = [[(c, h) for c, h in row if h] for row in hits]
         # the sentence model's score, nudged towards sentences where a codebook condition holds

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -68,11 +69,9 @@ class FrozenTfidf:
         if hi == 1:
             return tokens
         out = list(tokens) if lo == 1 else []
-        start = max(lo, 2)
-        nt = len(tokens)
-        for n in range(start, min(hi + 1, nt + 1)):
-            for i in range(nt - n + 1):
-                out.append(" ".join(tokens[i:i + n]))
+        for n in range(max(lo, 2), min(hi + 1, len(tokens) + 1)):
+            # the n-grams in order, joined in C (zip of shifted token lists) rather than token by token
+            out.extend(map(" ".join, zip(*(tokens[k:] for k in range(n)))))
         return out
 
     def _char_word(self, w: str) -> np.ndarray:
@@ -114,16 +113,13 @@ class FrozenTfidf:
                 return idx, np.zeros(0)
             tf = tf.astype(np.float64)
         else:
-            counts: dict[int, int] = {}
+            # count every term first (in C), then look up each distinct term once
             vocab = self.vocabulary
-            for term in self._terms(text):
-                j = vocab.get(term)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            if not counts:
+            found = [(j, c) for term, c in Counter(self._terms(text)).items() if (j := vocab.get(term)) is not None]
+            if not found:
                 return np.zeros(0, dtype=np.int64), np.zeros(0)
-            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            idx = np.fromiter((j for j, _ in found), dtype=np.int64, count=len(found))
+            tf = np.fromiter((c for _, c in found), dtype=np.float64, count=len(found))
         if self.sublinear_tf:
             tf = np.log(tf) + 1.0
         val = tf * self.idf[idx]
@@ -154,7 +150,7 @@ class FrozenTfidf:
     def from_state(cls, state: dict[str, Any], idf: np.ndarray) -> "FrozenTfidf":
         return cls(analyzer=state["analyzer"], ngram_range=tuple(state["ngram_range"]),
                    token_pattern=state["token_pattern"], lowercase=state["lowercase"],
-                   sublinear_tf=state["sublinear_tf"], vocabulary={t: j for j, t in enumerate(state["terms"])},
+                   sublinear_tf=state["sublinear_tf"], vocabulary=dict(zip(state["terms"], range(len(state["terms"])))),
                    idf=np.asarray(idf, dtype=np.float64))
 
 
