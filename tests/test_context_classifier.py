@@ -195,3 +195,28 @@ def test_evidence_after_a_prediction_is_the_same_as_evidence_computed_afresh(fit
     assert remembered == fresh
     model.forget()
     assert not model._memo
+
+
+def test_best_sentence_labels_keep_the_best_sentence_of_each_positive_passage_and_drop_the_weak_others():
+    owner = np.array([0, 0, 0, 1, 1, 2])
+    ys = np.array([[1], [1], [1], [0], [0], [1]])
+    scores = np.array([[0.2], [0.9], [0.6], [0.1], [0.8], [0.05]])
+    keep = ContextSentenceClassifier._best_sentences(scores, ys, owner)
+    # passage 0: best (0.9) and the other >= 0.5 kept, the weak one left out; negatives and
+    # a one-sentence passage's only sentence always kept
+    assert keep[:, 0].tolist() == [False, True, True, True, True, True]
+
+
+def test_best_sentence_labels_still_find_the_training_mandate_and_round_trip(tmp_path):
+    texts, labels = _data()
+    model = ContextSentenceClassifier(THEMES, min_df=1, calibration_folds=2, sentence_folds=2,
+                                      sentence_labels="best").fit(texts, labels)
+    ev = model.evidence(texts[2]["text"], "gender_sensitive_training")
+    assert "training to police" in texts[2]["text"][ev[0][0]:ev[0][1]]
+    model.thresholds_ = {t: 0.5 for t in THEMES}
+    model.save(tmp_path / "m")
+    again = ContextSentenceClassifier.load(tmp_path / "m")
+    assert again.sentence_labels == "best"
+    assert np.allclose(model.predict_proba(texts), again.predict_proba(texts))
+    with pytest.raises(ValueError, match="sentence_labels"):
+        ContextSentenceClassifier(THEMES, sentence_labels="max")

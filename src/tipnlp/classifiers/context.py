@@ -204,6 +204,7 @@ class ContextSentenceClassifier(ThemeClassifier):
         dense_weight: float = 1.0,
         char_ngrams: tuple[int, int] | None = None,
         max_char_features: int = 60000,
+        sentence_labels: str = "inherit",
         random_state: int = 0,
     ):
         super().__init__(themes, default_threshold)
@@ -222,6 +223,9 @@ class ContextSentenceClassifier(ThemeClassifier):
         self.dense_weight = dense_weight
         self.char_ngrams = tuple(char_ngrams) if char_ngrams else None
         self.max_char_features = max_char_features
+        if sentence_labels not in ("inherit", "best"):
+            raise ValueError(f"sentence_labels must be 'inherit' or 'best', got {sentence_labels!r}")
+        self.sentence_labels = sentence_labels
         self.random_state = random_state
 
     def get_config(self) -> dict[str, Any]:
@@ -232,7 +236,7 @@ class ContextSentenceClassifier(ThemeClassifier):
             sentence_folds=self.sentence_folds, use_sentences=self.use_sentences, use_heading=self.use_heading,
             use_doc_type=self.use_doc_type, use_conditions=self.use_conditions, dense_weight=self.dense_weight,
             char_ngrams=list(self.char_ngrams) if self.char_ngrams else None, max_char_features=self.max_char_features,
-            random_state=self.random_state,
+            sentence_labels=self.sentence_labels, random_state=self.random_state,
         )
         return config
 
@@ -297,17 +301,42 @@ class ContextSentenceClassifier(ThemeClassifier):
             best[i] = np.where(higher, p, best[i])
         return np.hstack([best, (best + second) / 2])
 
-    def _sentence_models(self, x, y):
+    def _sentence_models(self, x, y, keep: np.ndarray | None = None):
+        """One sentence model per theme; ``keep`` (sentences x themes, boolean) leaves rows out of a theme's fit."""
         from sklearn.linear_model import LogisticRegression
 
         models = []
         for j in range(y.shape[1]):
-            if 0 < y[:, j].sum() < len(y):
+            rows = slice(None) if keep is None else keep[:, j]
+            yj = y[rows, j]
+            if 0 < yj.sum() < len(yj):
                 models.append(LogisticRegression(C=self.sentence_C, class_weight=self.class_weight, max_iter=2000,
-                                                 solver="liblinear").fit(x, y[:, j]))
+                                                 solver="liblinear").fit(x[rows], yj))
             else:
                 models.append(None)
         return models
+
+    @staticmethod
+    def _best_sentences(scores: np.ndarray, ys: np.ndarray, owner: np.ndarray) -> np.ndarray:
+        """Multiple-instance labels: in a passage with a theme, only its best-scoring sentence for that theme
+        (and any other scoring at least 0.5) keeps the label; its other sentences are left out of that theme's
+        fit rather than taught as positives (a long list of duties holds one training mandate). Sentences of
+        passages without the theme stay negatives."""
+        keep = np.ones(ys.shape, dtype=bool)
+        for j in range(ys.shape[1]):
+            pos = np.flatnonzero(ys[:, j] == 1)
+            if not len(pos):
+                continue
+            best: dict[int, int] = {}
+            for row in pos:
+                i = owner[row]
+                if i not in best or scores[row, j] > scores[best[i], j]:
+                    best[i] = row
+            chosen = set(best.values())
+            for row in pos:
+                if row not in chosen and scores[row, j] < 0.5:
+                    keep[row, j] = False
+        return keep
 
     @staticmethod
     def _sentence_proba(models, x) -> np.ndarray:
@@ -339,6 +368,7 @@ class ContextSentenceClassifier(ThemeClassifier):
         records = [as_record(x) for x in inputs]
         y = self.label_matrix(labels)
         self.__dict__.pop("_names", None)
+        self.forget()  # sentence scores remembered from an earlier fit are stale
         self.word_vectorizer_ = self._vectorizer().fit([r["text"] for r in records])
         if self.char_ngrams:
             from sklearn.feature_extraction.text import TfidfVectorizer
@@ -364,10 +394,18 @@ class ContextSentenceClassifier(ThemeClassifier):
                 splitter = GroupKFold(n_splits=self.sentence_folds) if len(set(r["doc_id"] for r in records)) > 1 \
                     else KFold(n_splits=self.sentence_folds, shuffle=True, random_state=self.random_state)
                 passage_groups = groups if isinstance(splitter, GroupKFold) else None
-                for tr, te in splitter.split(xs, groups=passage_groups):
+                folds = list(splitter.split(xs, groups=passage_groups))
+                for tr, te in folds:
                     models = self._sentence_models(xs[tr], ys[tr])
                     oof[te] = self._sentence_proba(models, xs[te])
-            self.sentence_models_ = self._sentence_models(xs, ys)
+            keep = None
+            if self.sentence_labels == "best" and n_groups >= self.sentence_folds >= 2:
+                # second pass: each positive passage's sentences judged by the first pass's out-of-fold scores
+                keep = self._best_sentences(oof, ys, owner)
+                for tr, te in folds:
+                    models = self._sentence_models(xs[tr], ys[tr], keep[tr])
+                    oof[te] = self._sentence_proba(models, xs[te])
+            self.sentence_models_ = self._sentence_models(xs, ys, keep)
             pool = self._pool(oof, owner, len(records))
         x = self._features(records, pool, spans_all)
         doc_groups = np.array([r["doc_id"] or f"#{i}" for i, r in enumerate(records)])
