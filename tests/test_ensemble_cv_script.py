@@ -51,3 +51,17 @@ def test_one_fold_parts_merge_into_a_whole_file_and_a_missing_fold_is_named(tmp_
         merge_folds.merge([p1])
     with pytest.raises(SystemExit, match="more than one part"):
         merge_folds.merge([p1, p1])
+
+
+def test_paired_bootstrap_scores_labels_from_thresholds_chosen_on_the_other_folds():
+    import paired_bootstrap
+
+    y = np.array([[1, 0], [0, 1], [1, 0], [0, 1], [1, 1], [0, 0], [1, 0], [0, 1]])
+    folds = np.arange(len(y)) % 2
+    perfect = {"scores": y * 0.9 + 0.05, "folds": folds}
+    noise = {"scores": np.full(y.shape, 0.5), "folds": folds}
+    assert (paired_bootstrap.cross_fitted_labels([perfect], y) == (y == 1)).all()
+    assert paired_bootstrap.macro_f1(y, y == 1) == 1.0
+    assert paired_bootstrap.macro_f1(y, np.zeros(y.shape, dtype=bool)) == 0.0
+    # a member that cannot rank adds nothing next to one that can: every fold picks the perfect one alone
+    assert (paired_bootstrap.cross_fitted_labels([perfect, noise], y) == (y == 1)).all()

@@ -1,0 +1,87 @@
+"""Is one ensemble of saved out-of-fold scores better than another? A paired bootstrap over documents.
+
+    python evaluation/paired_bootstrap.py --base evaluation/oof/k5_1207/context_sentence_codebook_extra.npz \
+        evaluation/oof/k5_1207/hybrid_C64_codebook_extra.npz \
+        --candidate evaluation/oof/k5_1207/context_sentence_best_extra.npz evaluation/oof/k5_1207/hybrid_C64_codebook_extra.npz
+
+Each side is scored as ``ensemble_cv.py --thresholds shared`` scores it: for every held-out fold the members'
+weights (by mean AP) and the shared threshold are chosen on the other folds. Then documents are drawn with
+replacement (the same draw for both sides) and the macro F1 difference is recomputed on each draw: its mean,
+95% interval and the share of draws where the candidate is not better. Why: two rows of the comparison table
+have overlapping intervals even when one wins on nearly every resample of the same documents.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from ensemble_cv import GRID, _load, _weights, gold_for
+
+
+def cross_fitted_labels(members: list[dict], y: np.ndarray) -> np.ndarray:
+    """Labels of every passage from weights and a shared threshold chosen on the other folds."""
+    from sklearn.metrics import average_precision_score
+
+    from tipnlp.tuning import tune_thresholds
+
+    stack = np.stack([m["scores"] for m in members])
+    folds = members[0]["folds"]
+    themes = list(range(y.shape[1]))
+    labels = np.zeros(y.shape, dtype=bool)
+    for f in np.unique(folds):
+        tr, te = folds != f, folds == f
+        w = max(_weights(len(members)), key=lambda w: np.mean(
+            [average_precision_score(y[tr, j], np.tensordot(w, stack[:, tr], axes=1)[:, j]) for j in themes]))
+        s = np.tensordot(w, stack, axes=1)
+        cut = tune_thresholds(y[tr], s[tr], themes, GRID, strategy="shared")
+        labels[te] = s[te] >= np.array([cut[j] for j in themes])
+    return labels
+
+
+def macro_f1(y: np.ndarray, labels: np.ndarray) -> float:
+    tp = (labels & (y == 1)).sum(axis=0)
+    fp = (labels & (y == 0)).sum(axis=0)
+    fn = (~labels & (y == 1)).sum(axis=0)
+    return float(np.mean(np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", nargs="+", type=Path, required=True)
+    ap.add_argument("--candidate", nargs="+", type=Path, required=True)
+    ap.add_argument("--resamples", type=int, default=1000)
+    ap.add_argument("--new-documents", action="store_true", help="resample only the documents added in 2026-12")
+    args = ap.parse_args()
+
+    base = [_load(p) for p in args.base]
+    cand = [_load(p) for p in args.candidate]
+    ref = base[0]
+    for m in base[1:] + cand:
+        if not (np.array_equal(m["ids"], ref["ids"]) and np.array_equal(m["folds"], ref["folds"])):
+            raise SystemExit(f"{m['name']}: not the same passages and folds as {ref['name']}")
+    records, y = gold_for(ref["ids"], ref["themes"])
+    a, b = cross_fitted_labels(base, y), cross_fitted_labels(cand, y)
+    docs = np.array([r["doc_id"] for r in records])
+    keep = np.ones(len(docs), dtype=bool)
+    if args.new_documents:
+        keep = np.array([(r.get("meta") or {}).get("split") == "cv" for r in records])
+    names = np.unique(docs[keep])
+    rows = {d: np.flatnonzero((docs == d) & keep) for d in names}
+    whole = np.flatnonzero(keep)
+    print(f"{len(names)} documents, {len(whole)} passages; macro F1 base {macro_f1(y[whole], a[whole]):.3f}, "
+          f"candidate {macro_f1(y[whole], b[whole]):.3f}")
+    rng = np.random.default_rng(0)
+    diffs = []
+    for _ in range(args.resamples):
+        pick = np.concatenate([rows[d] for d in rng.choice(names, len(names))])
+        diffs.append(macro_f1(y[pick], b[pick]) - macro_f1(y[pick], a[pick]))
+    diffs = np.array(diffs)
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    print(f"candidate - base: {diffs.mean():+.3f} [{lo:+.3f}, {hi:+.3f}] (95%, {args.resamples} resamples of "
+          f"documents); not better in {np.mean(diffs <= 0):.1%} of them")
+
+
+if __name__ == "__main__":
+    main()
