@@ -36,7 +36,7 @@ from tipnlp.records import as_record, corpus_rows
 
 STATE_FILE = "context"  # context.json (vocabularies) + context.npz (weights)
 CONDITIONS_FILE = "conditions.yaml"
-MEMO_SIZE = 4096  # passages whose sentence scores are remembered for the evidence step (one long document)
+MEMO_SIZE = 16384  # passages whose sentence scores are remembered for the evidence step (a 1,000-page PDF: ~4,300)
 
 # Sentence-like units: sentence ends, semicolons closing list items, and new lines that open a
 # numbered or lettered item (a long list of duties is scored item by item).
@@ -496,6 +496,8 @@ class ContextSentenceClassifier(ThemeClassifier):
         memo = self.__dict__.setdefault("_memo", {})
         if len(memo) + len(records) > MEMO_SIZE:
             memo.clear()
+            if len(records) > MEMO_SIZE:  # a bulk scoring run (training, evaluation): nothing worth keeping
+                return
         if sent_proba is None:
             sent_proba = np.zeros((len(owner), len(self.themes)))
         ends = np.cumsum(np.bincount(owner, minlength=len(records))) if len(owner) else np.zeros(len(records), int)
