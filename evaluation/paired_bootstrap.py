@@ -40,11 +40,20 @@ def cross_fitted_labels(members: list[dict], y: np.ndarray) -> np.ndarray:
     return labels
 
 
-def macro_f1(y: np.ndarray, labels: np.ndarray) -> float:
-    tp = (labels & (y == 1)).sum(axis=0)
-    fp = (labels & (y == 0)).sum(axis=0)
-    fn = (~labels & (y == 1)).sum(axis=0)
-    return float(np.mean(np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)))
+def paired_differences(y: np.ndarray, base: np.ndarray, candidate: np.ndarray, docs: np.ndarray,
+                       resamples: int = 1000, seed: int = 0) -> np.ndarray:
+    """Macro F1 (candidate − base) on each of ``resamples`` draws of documents, the same draws for both
+    (``tipnlp.evaluation.bootstrap``'s per-document counts and draw weights)."""
+    from tipnlp.evaluation.bootstrap import cluster_counts, resample_weights
+    from tipnlp.evaluation.metrics import f1_from_counts, group_codes
+
+    codes, names = group_codes(list(docs))
+    w = resample_weights(np.random.default_rng(seed), resamples, len(names))
+    macro = []
+    for labels in (base, candidate):
+        c = cluster_counts(y, labels, codes, len(names))
+        macro.append(np.nanmean(f1_from_counts(w @ c["tp"], w @ c["fp"], w @ c["fn"]), axis=1))
+    return macro[1] - macro[0]
 
 
 def main() -> None:
@@ -54,6 +63,7 @@ def main() -> None:
     ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--new-documents", action="store_true", help="resample only the documents added in 2026-12")
     args = ap.parse_args()
+    from tipnlp.evaluation.metrics import count_matrix, macro_f1
 
     base = [_load(p) for p in args.base]
     cand = [_load(p) for p in args.candidate]
@@ -67,17 +77,10 @@ def main() -> None:
     keep = np.ones(len(docs), dtype=bool)
     if args.new_documents:
         keep = np.array([(r.get("meta") or {}).get("split") == "cv" for r in records])
-    names = np.unique(docs[keep])
-    rows = {d: np.flatnonzero((docs == d) & keep) for d in names}
-    whole = np.flatnonzero(keep)
-    print(f"{len(names)} documents, {len(whole)} passages; macro F1 base {macro_f1(y[whole], a[whole]):.3f}, "
-          f"candidate {macro_f1(y[whole], b[whole]):.3f}")
-    rng = np.random.default_rng(0)
-    diffs = []
-    for _ in range(args.resamples):
-        pick = np.concatenate([rows[d] for d in rng.choice(names, len(names))])
-        diffs.append(macro_f1(y[pick], b[pick]) - macro_f1(y[pick], a[pick]))
-    diffs = np.array(diffs)
+    y, a, b, docs = y[keep], a[keep], b[keep], docs[keep]
+    print(f"{len(set(docs))} documents, {len(docs)} passages; macro F1 base "
+          f"{macro_f1(*count_matrix(y, a)):.3f}, candidate {macro_f1(*count_matrix(y, b)):.3f}")
+    diffs = paired_differences(y, a, b, docs, args.resamples)
     lo, hi = np.percentile(diffs, [2.5, 97.5])
     print(f"candidate - base: {diffs.mean():+.3f} [{lo:+.3f}, {hi:+.3f}] (95%, {args.resamples} resamples of "
           f"documents); not better in {np.mean(diffs <= 0):.1%} of them")

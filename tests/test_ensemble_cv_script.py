@@ -61,7 +61,17 @@ def test_paired_bootstrap_scores_labels_from_thresholds_chosen_on_the_other_fold
     perfect = {"scores": y * 0.9 + 0.05, "folds": folds}
     noise = {"scores": np.full(y.shape, 0.5), "folds": folds}
     assert (paired_bootstrap.cross_fitted_labels([perfect], y) == (y == 1)).all()
-    assert paired_bootstrap.macro_f1(y, y == 1) == 1.0
-    assert paired_bootstrap.macro_f1(y, np.zeros(y.shape, dtype=bool)) == 0.0
     # a member that cannot rank adds nothing next to one that can: every fold picks the perfect one alone
     assert (paired_bootstrap.cross_fitted_labels([perfect, noise], y) == (y == 1)).all()
+
+
+def test_paired_bootstrap_differences_use_the_same_documents_for_both_sides():
+    import paired_bootstrap
+
+    y = np.array([[1, 0], [0, 1], [1, 0], [0, 1], [1, 1], [0, 0]])
+    docs = np.array(["a", "a", "b", "b", "c", "c"])
+    right, wrong = y == 1, np.zeros(y.shape, dtype=bool)
+    wrong[0, 0] = True
+    assert np.allclose(paired_bootstrap.paired_differences(y, right, right, docs, resamples=50), 0.0)
+    better = paired_bootstrap.paired_differences(y, wrong, right, docs, resamples=50)
+    assert (better > 0).all()  # perfect labels beat near-empty ones on every draw of documents
