@@ -57,13 +57,10 @@ def _weights(n: int, step: float = 0.25) -> list[np.ndarray]:
     return [np.array(w) for w in itertools.product(ticks, repeat=n) if abs(sum(w) - 1) < 1e-9]
 
 
-def cross_fitted(stack: np.ndarray, y: np.ndarray, folds: np.ndarray, weights: list[np.ndarray],
-                 subset: np.ndarray | None = None, thresholds: str = "nearest_half") -> dict:
-    """stack: (members, n, themes). Weights chosen by mean AP, thresholds by F1, on the other folds;
-    scored on every passage, or on ``subset`` (a boolean mask) only. ``thresholds``: ``nearest_half``
-    (each theme's best, ties broken toward 0.5: the figures reported before 2026-12-07's third session)
-    or a strategy of :func:`tipnlp.tuning.tune_thresholds` (``per_theme``, ``shared``, ``shrunk``), as
-    training tunes them."""
+def cross_fitted_labels(stack: np.ndarray, y: np.ndarray, folds: np.ndarray, weights: list[np.ndarray],
+                        thresholds: str = "nearest_half") -> tuple[np.ndarray, np.ndarray, list[list[float]]]:
+    """Scores, labels and each fold's weights: for each held-out fold the weights (by mean AP) and the
+    thresholds (``thresholds``, see :func:`cross_fitted`) are chosen on the other folds' scores."""
     from sklearn.metrics import average_precision_score
 
     from tipnlp.tuning import tune_thresholds
@@ -91,6 +88,20 @@ def cross_fitted(stack: np.ndarray, y: np.ndarray, folds: np.ndarray, weights: l
             cut = [tuned[j] for j in range(n_themes)]
         for j in range(n_themes):
             labels[te, j] = s_te[:, j] >= cut[j]
+    return final, labels, chosen
+
+
+def cross_fitted(stack: np.ndarray, y: np.ndarray, folds: np.ndarray, weights: list[np.ndarray],
+                 subset: np.ndarray | None = None, thresholds: str = "nearest_half") -> dict:
+    """stack: (members, n, themes). Weights chosen by mean AP, thresholds by F1, on the other folds;
+    scored on every passage, or on ``subset`` (a boolean mask) only. ``thresholds``: ``nearest_half``
+    (each theme's best, ties broken toward 0.5: the figures reported before 2026-12-07's third session)
+    or a strategy of :func:`tipnlp.tuning.tune_thresholds` (``per_theme``, ``shared``, ``shrunk``), as
+    training tunes them."""
+    from sklearn.metrics import average_precision_score
+
+    final, labels, chosen = cross_fitted_labels(stack, y, folds, weights, thresholds)
+    n_themes = y.shape[1]
     if subset is not None:
         y, final, labels = y[subset], final[subset], labels[subset]
     f1 = []

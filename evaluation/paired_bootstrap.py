@@ -17,27 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ensemble_cv import GRID, _load, _weights, gold_for
+from ensemble_cv import _load, _weights, cross_fitted_labels, gold_for
 
 
-def cross_fitted_labels(members: list[dict], y: np.ndarray) -> np.ndarray:
-    """Labels of every passage from weights and a shared threshold chosen on the other folds."""
-    from sklearn.metrics import average_precision_score
-
-    from tipnlp.tuning import tune_thresholds
-
+def shared_threshold_labels(members: list[dict], y: np.ndarray) -> np.ndarray:
+    """Labels of every passage from weights and a shared threshold chosen on the other folds
+    (``ensemble_cv.cross_fitted_labels``, as ``ensemble_cv.py --thresholds shared`` scores)."""
     stack = np.stack([m["scores"] for m in members])
-    folds = members[0]["folds"]
-    themes = list(range(y.shape[1]))
-    labels = np.zeros(y.shape, dtype=bool)
-    for f in np.unique(folds):
-        tr, te = folds != f, folds == f
-        w = max(_weights(len(members)), key=lambda w: np.mean(
-            [average_precision_score(y[tr, j], np.tensordot(w, stack[:, tr], axes=1)[:, j]) for j in themes]))
-        s = np.tensordot(w, stack, axes=1)
-        cut = tune_thresholds(y[tr], s[tr], themes, GRID, strategy="shared")
-        labels[te] = s[te] >= np.array([cut[j] for j in themes])
-    return labels
+    return cross_fitted_labels(stack, y, members[0]["folds"], _weights(len(members)), "shared")[1]
 
 
 def paired_differences(y: np.ndarray, base: np.ndarray, candidate: np.ndarray, docs: np.ndarray,
@@ -72,7 +59,7 @@ def main() -> None:
         if not (np.array_equal(m["ids"], ref["ids"]) and np.array_equal(m["folds"], ref["folds"])):
             raise SystemExit(f"{m['name']}: not the same passages and folds as {ref['name']}")
     records, y = gold_for(ref["ids"], ref["themes"])
-    a, b = cross_fitted_labels(base, y), cross_fitted_labels(cand, y)
+    a, b = shared_threshold_labels(base, y), shared_threshold_labels(cand, y)
     docs = np.array([r["doc_id"] for r in records])
     keep = np.ones(len(docs), dtype=bool)
     if args.new_documents:

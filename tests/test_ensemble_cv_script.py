@@ -60,9 +60,9 @@ def test_paired_bootstrap_scores_labels_from_thresholds_chosen_on_the_other_fold
     folds = np.arange(len(y)) % 2
     perfect = {"scores": y * 0.9 + 0.05, "folds": folds}
     noise = {"scores": np.full(y.shape, 0.5), "folds": folds}
-    assert (paired_bootstrap.cross_fitted_labels([perfect], y) == (y == 1)).all()
+    assert (paired_bootstrap.shared_threshold_labels([perfect], y) == (y == 1)).all()
     # a member that cannot rank adds nothing next to one that can: every fold picks the perfect one alone
-    assert (paired_bootstrap.cross_fitted_labels([perfect, noise], y) == (y == 1)).all()
+    assert (paired_bootstrap.shared_threshold_labels([perfect, noise], y) == (y == 1)).all()
 
 
 def test_paired_bootstrap_differences_use_the_same_documents_for_both_sides():

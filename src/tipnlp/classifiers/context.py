@@ -144,7 +144,10 @@ def _leading_literals(pattern: str) -> tuple[str, ...] | None:
             out.append(chr(av))
         return "".join(out)
 
-    items = list(_parser.parse(pattern))
+    try:  # the regex parser is CPython's own module: if it ever changes, skip the shortcut, not the test
+        items = list(_parser.parse(pattern))
+    except Exception:
+        return None
     for i, (op, av) in enumerate(items):
         if op is sre.AT:  # \b and anchors match no text
             continue
@@ -526,7 +529,7 @@ class ContextSentenceClassifier(ThemeClassifier):
 
     def sentence_scores(self, text: str) -> tuple[list[tuple[int, int]], np.ndarray]:
         """Each sentence's span and its per-theme sentence-model scores (for evidence and review)."""
-        hit = self.__dict__.get("_memo", {}).get(text)
+        hit = self.__dict__.get("_memo", {}).get(text)  # kept by the prediction just made (_remember)
         if hit is not None:
             return hit[0], hit[1]
         spans = sentence_spans(text)
@@ -544,8 +547,8 @@ class ContextSentenceClassifier(ThemeClassifier):
         spans, scores = self.sentence_scores(text)
         if not spans:
             return []
-        hit = self.__dict__.get("_memo", {}).get(text)
-        maybe = set(hit[2]) if hit is not None and hit[2] is not None else set(self._candidates(text))
+        remembered = self.__dict__.get("_memo", {}).get(text, (None, None, None))[2]
+        maybe = set(remembered if remembered is not None else self._candidates(text))
         positive = [c for k, c in enumerate(self.conditions)
                     if k in maybe and c.theme == theme and c.id not in NEGATIVE_CONDITIONS]
         hits = [[(c, c.match(text[s:e])) for c in positive] for s, e in spans]
