@@ -101,3 +101,21 @@ def test_plain_and_spacy_matchers_agree_on_the_rule_features_of_the_gold_passage
     fired = sum(len(features(a) | features(b)) for a, b in zip(plain, ref))
     differ = sum(len(features(a) ^ features(b)) for a, b in zip(plain, ref))
     assert fired > 1000 and differ / fired <= 0.005
+
+
+def test_terms_sharing_first_words_are_each_found_where_they_occur():
+    from tipnlp.classifiers.rule_matcher import PlainRuleMatcher
+
+    matcher = PlainRuleMatcher()
+    matcher.add("one", ["forced"], [])
+    matcher.add("two", ["forced labour"], [])
+    matcher.add("three", ["forced labour camp"], [])
+    matcher.add("other", ["forced marriage"], [])
+    matcher.add("prefix", ["labour recruit*"], [])
+    tokens = tokenize("Forced labour camps and forced marriage; forced labour recruiters. forced labour")
+    spans = matcher.spans(tokens)
+    assert spans["one"] == [(0, 1), (4, 5), (7, 8), (11, 12)]
+    assert spans["two"] == [(0, 2), (7, 9), (11, 13)]  # the last one ends the text
+    assert "three" not in spans  # "camps" is not "camp"
+    assert spans["other"] == [(4, 6)]
+    assert spans["prefix"] == [(8, 10)]

@@ -32,11 +32,11 @@ PROFILES_FILE = "op_profiles.yaml"
 
 def load_profiles(text: str | None = None) -> tuple[dict[str, dict[int, str]], dict[str, dict[int, "Cue"]]]:
     """theme -> OP -> profile text (summary and aspects joined), and theme -> OP -> its cues."""
-    import yaml
+    from tipnlp._yaml import safe_load
 
     if text is None:
         text = resources.files("tipnlp.data").joinpath(PROFILES_FILE).read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = safe_load(text) or {}
     out: dict[str, dict[int, str]] = {}
     cues: dict[str, dict[int, Cue]] = {}
     for theme, ops in (data.get("profiles") or {}).items():

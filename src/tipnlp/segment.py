@@ -86,10 +86,10 @@ class SegmenterConfig:
 
 @functools.lru_cache(maxsize=1)
 def _default_config() -> SegmenterConfig:
-    import yaml
+    from tipnlp._yaml import safe_load
 
     raw = resources.files("tipnlp.data").joinpath("segmenter.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(raw) or {}
+    data = safe_load(raw) or {}
     return SegmenterConfig(**data)
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from tipnlp.classifiers.frozen import shared_term_counts
 from tipnlp.doc_types import DOC_TYPES, DocTypeClassifier, check_doc_type
 from tipnlp.op_ranking import OpRanker
 from tipnlp.records import Document, Evidence, PageSpan, PassagePrediction, TaggedDocument, ThemeScore
@@ -159,15 +160,16 @@ class Tagger:
             return []
         # context-aware models and the OP ranker read the heading and document type too
         inputs = [{"text": t, "heading": m[4] or "", "doc_type": doc_type} for t, m in zip(texts, meta)]
-        proba = self.model.predict_proba(inputs if getattr(self.model, "accepts_records", False) else texts)
-        thresholds = self.model.threshold_vector()
-        themes = list(self.model.themes)
-        assigned: list[list[tuple[str, float]]] = []
-        for row in proba:
-            hits = [(themes[j], float(row[j])) for j in np.flatnonzero(row >= thresholds)]
-            hits.sort(key=lambda h: -h[1])
-            assigned.append(hits)
-        links = self.ranker.link(inputs, [[t for t, _ in hits] for hits in assigned])
+        with shared_term_counts():  # the members and the OP ranker count each passage's words once
+            proba = self.model.predict_proba(inputs if getattr(self.model, "accepts_records", False) else texts)
+            thresholds = self.model.threshold_vector()
+            themes = list(self.model.themes)
+            assigned: list[list[tuple[str, float]]] = []
+            for row in proba:
+                hits = [(themes[j], float(row[j])) for j in np.flatnonzero(row >= thresholds)]
+                hits.sort(key=lambda h: -h[1])
+                assigned.append(hits)
+            links = self.ranker.link(inputs, [[t for t, _ in hits] for hits in assigned])
         try:
             return self._records(texts, offsets, meta, assigned, links)
         finally:

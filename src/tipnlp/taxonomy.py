@@ -110,9 +110,10 @@ class Taxonomy:
     def from_yaml(cls, text: str, source: str = "<string>") -> "Taxonomy":
         import yaml
 
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        from tipnlp._yaml import safe_load
+
         try:
-            data = yaml.load(text, Loader=loader)
+            data = safe_load(text)
         except yaml.YAMLError as exc:
             raise _fail(source, f"not valid YAML ({exc})") from exc
         return cls.from_dict(data, source=source)

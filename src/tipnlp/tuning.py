@@ -72,12 +72,12 @@ def tune_thresholds(
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
-    import yaml
+    from tipnlp._yaml import safe_load
 
     path = Path(path)
     if not path.is_file():
         raise DataError(f"no training config at {path}", hint="See training/*.yaml for examples.")
-    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    config = safe_load(path.read_text(encoding="utf-8")) or {}
     for key in ("name", "family"):
         if key not in config:
             raise DataError(f"{path}: the config needs a `{key}` field")

@@ -166,11 +166,11 @@ def _leading_literals(pattern: str) -> tuple[str, ...] | None:
 
 def load_conditions(text: str | None = None) -> tuple[str, list[Condition]]:
     """The condition file's text and its compiled conditions (the packaged file by default)."""
-    import yaml
+    from tipnlp._yaml import safe_load
 
     if text is None:
         text = resources.files("tipnlp.data").joinpath(CONDITIONS_FILE).read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = safe_load(text) or {}
     out = []
     for c in data.get("conditions", []):
         out.append(Condition(

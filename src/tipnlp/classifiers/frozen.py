@@ -9,16 +9,36 @@ idf, l2 norm) exactly; a test checks it against scikit-learn.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import weakref
 from collections import Counter
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 _WHITE = re.compile(r"\s\s+")
+
+# Word n-gram counts shared, within one ``shared_term_counts()`` block, by the vectorisers that cut
+# text the same way (the ensemble's members and the OP ranker all read each passage): counted once.
+_SHARED: ContextVar[dict | None] = ContextVar("tipnlp_shared_term_counts", default=None)
+
+
+@contextmanager
+def shared_term_counts():
+    """Within the block, word vectorisers with the same settings count each text's n-grams once.
+    Nothing outlives the block, so no document's counts serve another (nor flatter a timing)."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
 
 
 @dataclass
@@ -101,41 +121,90 @@ class FrozenTfidf:
             hit = cache[w] = np.asarray(out, dtype=np.int64)
         return hit
 
-    def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """(column indices, values) of one text's l2-normalised TF-IDF row."""
+    def _counts(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, column, count) of every vocabulary term of every text, rows in order.
+
+        Why batched: a passage's own work is only counting its terms (in C, with ``Counter``); the
+        vocabulary look-ups, weighting and norms run once over the whole batch, not as a dozen small
+        numpy calls per sentence."""
+        n = len(texts)
         if self.analyzer == "char_wb":
-            t = text.lower() if self.lowercase else text
-            parts = [self._char_word(w) for w in _WHITE.sub(" ", t).split()]
-            if not parts:
-                return np.zeros(0, dtype=np.int64), np.zeros(0)
-            idx, tf = np.unique(np.concatenate(parts), return_counts=True)
-            if not len(idx):
-                return idx, np.zeros(0)
-            tf = tf.astype(np.float64)
-        else:
-            # count every term first (in C), then look up each distinct term once
-            vocab = self.vocabulary
-            found = [(j, c) for term, c in Counter(self._terms(text)).items() if (j := vocab.get(term)) is not None]
-            if not found:
-                return np.zeros(0, dtype=np.int64), np.zeros(0)
-            idx = np.fromiter((j for j, _ in found), dtype=np.int64, count=len(found))
-            tf = np.fromiter((c for _, c in found), dtype=np.float64, count=len(found))
+            parts: list[np.ndarray] = []
+            words_per_text = np.zeros(n, dtype=np.int64)
+            for i, text in enumerate(texts):
+                words = _WHITE.sub(" ", text.lower() if self.lowercase else text).split()
+                parts.extend(map(self._char_word, words))
+                words_per_text[i] = len(words)
+            sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+            if not sizes.sum():  # no text holds an n-gram the vocabulary knows
+                return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+            owners = np.repeat(np.repeat(np.arange(n, dtype=np.int64), words_per_text), sizes)
+            keys = owners * self.size + np.concatenate(parts)
+            keys.sort()  # equal (text, n-gram) keys side by side: count the runs
+            first = np.empty(len(keys), dtype=bool)
+            first[0] = True
+            np.not_equal(keys[1:], keys[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
+            counts = np.diff(np.append(starts, len(keys))).astype(np.float64)
+            keys = keys[starts]
+            return keys // self.size, keys % self.size, counts
+        terms: list[str] = []
+        tallies: list[int] = []
+        lengths = np.zeros(n, dtype=np.int64)
+        shared = _SHARED.get()
+        store = None if shared is None else shared.setdefault(
+            (self.analyzer, self.ngram_range, self.token_pattern, self.lowercase), {})
+        for i, text in enumerate(texts):
+            c = None if store is None else store.get(text)
+            if c is None:
+                c = Counter(self._terms(text))
+                if store is not None:
+                    store[text] = c
+            terms.extend(c)
+            tallies.extend(c.values())
+            lengths[i] = len(c)
+        cols = np.fromiter(map(self.vocabulary.get, terms, repeat(-1)), dtype=np.int64, count=len(terms))
+        rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        known = cols >= 0
+        return rows[known], cols[known], np.asarray(tallies, dtype=np.float64)[known]
+
+    def _weighted(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, column, value) of the texts' l2-normalised TF-IDF rows."""
+        rows, cols, tf = self._counts(texts)
         if self.sublinear_tf:
             tf = np.log(tf) + 1.0
-        val = tf * self.idf[idx]
-        norm = np.sqrt((val * val).sum())
-        return idx, (val / norm if norm > 0 else val)
+        val = tf * self.idf[cols]
+        norm = np.sqrt(np.bincount(rows, weights=val * val, minlength=len(texts)))
+        norm[norm == 0] = 1.0
+        return rows, cols, val / norm[rows]
+
+    def transform_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(column indices, values) of one text's l2-normalised TF-IDF row."""
+        _, cols, val = self._weighted([text])
+        return cols, val
 
     def transform(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        return [self.transform_one(t) for t in texts]
+        rows, cols, val = self._weighted(texts)
+        cut = np.searchsorted(rows, np.arange(1, len(texts)))
+        return list(zip(np.split(cols, cut), np.split(val, cut)))
 
-    def dot(self, texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
-        """(n, k) products of each text's row with ``weights`` (k, size): linear scores, no matrix built."""
+    def dot(self, texts: Sequence[str], weights: np.ndarray, batch: int = 4096) -> np.ndarray:
+        """(n, k) products of each text's row with ``weights`` (k, size): linear scores, no matrix built.
+        Inside ``shared_term_counts()`` the rows of a batch are computed once per vectoriser, so models
+        whose saved vectorisers are identical (loaded as one object) share them."""
         out = np.zeros((len(texts), weights.shape[0]))
-        for i, t in enumerate(texts):
-            idx, val = self.transform_one(t)
-            if len(idx):
-                out[i] = weights[:, idx] @ val
+        shared = _SHARED.get()
+        for lo in range(0, len(texts), batch):
+            chunk = texts[lo:lo + batch]
+            if shared is None:
+                rows, cols, val = self._weighted(chunk)
+            else:
+                key = ("rows", id(self), tuple(chunk))
+                if key not in shared:
+                    shared[key] = self._weighted(chunk)
+                rows, cols, val = shared[key]
+            for j in range(weights.shape[0]):
+                out[lo:lo + len(chunk), j] = np.bincount(rows, weights=weights[j, cols] * val, minlength=len(chunk))
         return out
 
     # -- persistence ----------------------------------------------------------------------------
@@ -164,10 +233,27 @@ def save_frozen(path: Path, vectorizers: dict[str, FrozenTfidf | None], arrays: 
     np.savez_compressed(path.with_suffix(".npz"), **idfs, **arrays)
 
 
+# Vectorisers loaded so far, by content: the ensemble's members were fitted on the same texts with the
+# same settings, so their character n-gram vectorisers are identical; loaded once, one object serves both
+# (one vocabulary in memory, one word cache, and their rows computed once per call, see ``dot``).
+_LOADED: "weakref.WeakValueDictionary[tuple, FrozenTfidf]" = weakref.WeakValueDictionary()
+
+
+def _load_vectorizer(state: dict[str, Any], idf: np.ndarray) -> FrozenTfidf:
+    key = (state["analyzer"], tuple(state["ngram_range"]), state["token_pattern"], state["lowercase"],
+           state["sublinear_tf"], len(state["terms"]), hash(tuple(state["terms"])),
+           hashlib.sha256(np.ascontiguousarray(idf, dtype=np.float64).tobytes()).hexdigest())
+    known = _LOADED.get(key)
+    if known is not None and list(known.vocabulary) == state["terms"]:
+        return known
+    vec = _LOADED[key] = FrozenTfidf.from_state(state, idf)
+    return vec
+
+
 def load_frozen(path: Path) -> tuple[dict[str, FrozenTfidf | None], dict[str, np.ndarray], dict[str, Any]]:
     payload = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     with np.load(path.with_suffix(".npz"), allow_pickle=False) as data:
         arrays = {k: data[k] for k in data.files}
-    vecs = {name: (FrozenTfidf.from_state(st, arrays[f"idf__{name}"]) if st is not None else None)
+    vecs = {name: (_load_vectorizer(st, arrays[f"idf__{name}"]) if st is not None else None)
             for name, st in payload["vectorizers"].items()}
     return vecs, {k: v for k, v in arrays.items() if not k.startswith("idf__")}, payload["meta"]

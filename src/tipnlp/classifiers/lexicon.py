@@ -146,9 +146,10 @@ def parse_lexicon(text: str, source: str = "<string>", known_themes: Iterable[st
     """Parse and validate lexicon YAML text; raise :class:`DataError` naming the first problem."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    from tipnlp._yaml import safe_load
+
     try:
-        data = yaml.load(text, Loader=loader)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         raise _fail(source, f"not valid YAML ({exc})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("themes"), dict):

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 from typing import Any, Sequence
 
 Token = tuple[int, int, str]  # (char start, char end, text)
@@ -109,13 +111,19 @@ def tokenize(text: str) -> list[Token]:
     chunks is a token of its own (as spaCy keeps it), so token windows count the same way."""
     out: list[Token] = []
     pos = 0
+    append = out.append
     for m in _SPACE_RUN.finditer(text):
-        if m.start() > pos:
-            _split_chunk(text[pos:m.start()], pos, out)
+        start = m.start()
+        if start > pos:
+            chunk = text[pos:start]
+            if chunk.isalnum():  # most chunks are plain words: no call needed
+                append((pos, start, chunk))
+            else:
+                _split_chunk(chunk, pos, out)
         gap = m.group()
         if gap != " ":
-            lead = 1 if gap[0] == " " and m.start() > 0 else 0
-            out.append((m.start() + lead, m.end(), gap[lead:]))
+            lead = 1 if gap[0] == " " and start > 0 else 0
+            append((start + lead, m.end(), gap[lead:]))
         pos = m.end()
     if pos < len(text):
         _split_chunk(text[pos:], pos, out)
@@ -225,12 +233,13 @@ def pattern_matches(texts: Sequence[str], pattern: Sequence[dict[str, Any]],
     ``cache`` remembers, per token text, which steps of this pattern the token passes."""
     steps = [(spec, *_repeats(spec.get("OP"))) for spec in pattern]
     cache = {} if cache is None else cache
-    passes = []
-    for text in texts:
+    passes = list(map(cache.get, texts))  # most token texts were seen before: look them up in C
+    for i in [i for i, hit in enumerate(passes) if hit is None]:
+        text = texts[i]
         hit = cache.get(text)
         if hit is None:
             hit = cache[text] = tuple(_token_ok(text, spec) for spec, _, _ in steps)
-        passes.append(hit)
+        passes[i] = hit
     n = len(texts)
     found: set[tuple[int, int]] = set()
 
@@ -248,10 +257,11 @@ def pattern_matches(texts: Sequence[str], pattern: Sequence[dict[str, Any]],
                 return
             count += 1
 
-    first_required = steps[0][1] >= 1
-    for i in range(n):
-        if first_required and not passes[i][0]:
-            continue
+    if steps[0][1] >= 1:  # a required first step: start only where it passes
+        starts = compress(range(n), map(itemgetter(0), passes))
+    else:
+        starts = range(n)
+    for i in starts:
         walk(0, i, i)
     return sorted(found)
 
@@ -265,7 +275,10 @@ class PlainRuleMatcher:
     """Token spans of every term, prefix term and token pattern, per matcher key."""
 
     def __init__(self) -> None:
-        self._terms: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        self._terms: dict[str, list[str]] = defaultdict(list)  # one-word term -> keys
+        # longer terms by their first two words -> (the words after those two, key)
+        self._pairs: dict[tuple[str, str], list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        self._first_words: set[str] = set()
         self._prefix_terms: list[tuple[str, list[tuple[bool, str]]]] = []
         self._prefix_starts: dict[str, tuple[int, ...]] = {}  # lower-case token -> prefix terms that may start there
         self._patterns: list[tuple[str, tuple[dict[str, Any], ...]]] = []
@@ -290,26 +303,51 @@ class PlainRuleMatcher:
                 self._prefix_starts.clear()
             elif tests:
                 words = tuple(t for _, t in tests)
-                self._terms[words[0]].append((words, key))
+                if len(words) == 1:
+                    self._terms[words[0]].append(key)
+                else:
+                    self._pairs[words[:2]].append((words[2:], key))
+                    self._first_words.add(words[0])
         for pattern in patterns:
             check_pattern(pattern)
             self._patterns.append((key, tuple(pattern)))
             self._pattern_cache.append({})
 
+    def _starts(self, word: str) -> tuple[int, ...]:
+        """The prefix terms whose first word ``word`` passes (remembered per word, bounded)."""
+        starts = self._prefix_starts.get(word)
+        if starts is None:
+            if len(self._prefix_starts) > 200_000:
+                self._prefix_starts.clear()
+            starts = self._prefix_starts[word] = tuple(
+                n_ for n_, (_, tests) in enumerate(self._prefix_terms) if _word_ok(word, tests[0]))
+        return starts
+
     def spans(self, tokens: Sequence[Token]) -> dict[str, list[tuple[int, int]]]:
         lowers = [t.lower() for _, _, t in tokens]
         found: dict[str, set[tuple[int, int]]] = defaultdict(set)
         n = len(lowers)
-        for i, word in enumerate(lowers):
-            for words, key in self._terms.get(word, ()):
-                end = i + len(words)
-                if end <= n and tuple(lowers[i:end]) == words:
-                    found[key].add((i, end))
-            starts = self._prefix_starts.get(word)
+        # Why by distinct word: most tokens start no term; test each distinct word once, then visit
+        # only the positions of the words that do. Longer terms are looked up by their first two words.
+        hot = set()
+        terms, first_words, prefix_starts = self._terms, self._first_words, self._prefix_starts
+        for word in set(lowers):
+            starts = prefix_starts.get(word)
             if starts is None:
-                starts = self._prefix_starts[word] = tuple(
-                    n_ for n_, (_, tests) in enumerate(self._prefix_terms) if _word_ok(word, tests[0]))
-            for n_ in starts:
+                starts = self._starts(word)
+            if starts or word in terms or word in first_words:
+                hot.add(word)
+        pairs = self._pairs
+        for i in (compress(range(n), map(hot.__contains__, lowers)) if hot else ()):
+            word = lowers[i]
+            for key in terms.get(word, ()):
+                found[key].add((i, i + 1))
+            if i + 1 < n and word in first_words:
+                for rest, key in pairs.get((word, lowers[i + 1]), ()):
+                    end = i + 2 + len(rest)
+                    if end <= n and (not rest or tuple(lowers[i + 2:end]) == rest):
+                        found[key].add((i, end))
+            for n_ in prefix_starts[word]:
                 key, tests = self._prefix_terms[n_]
                 end = i + len(tests)
                 if end <= n and all(_word_ok(lowers[i + k], test) for k, test in enumerate(tests[1:], 1)):
