@@ -63,3 +63,22 @@ def test_word_counts_are_shared_inside_the_block_and_kept_by_no_one_after_it(mon
     assert all(np.array_equal(a, b) for a, b in zip(alone, shared))
     small.dot(NEW, w_small)
     assert len(calls) == 2 * len(NEW)  # after the block nothing is remembered
+
+
+def test_identical_saved_vectorisers_load_as_one_object_and_score_the_same(tmp_path):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from tipnlp.classifiers.frozen import load_frozen, save_frozen
+
+    char = FrozenTfidf.from_sklearn(TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4)).fit(TRAIN))
+    word = FrozenTfidf.from_sklearn(TfidfVectorizer().fit(TRAIN))
+    save_frozen(tmp_path / "a", {"char": char, "word": word}, {}, {})
+    save_frozen(tmp_path / "b", {"char": char, "other": FrozenTfidf.from_sklearn(TfidfVectorizer().fit(TRAIN[:2]))}, {}, {})
+    (a, _, _), (b, _, _) = load_frozen(tmp_path / "a"), load_frozen(tmp_path / "b")
+    assert a["char"] is b["char"]  # one vocabulary in memory, one word cache
+    assert a["word"] is not b["other"]  # different vocabularies stay apart
+    weights = np.random.default_rng(1).normal(size=(2, char.size))
+    alone = a["char"].dot(NEW, weights)
+    with shared_term_counts():
+        first, second = a["char"].dot(NEW, weights), b["char"].dot(NEW, weights * 2)
+    assert np.array_equal(first, alone) and np.allclose(second, 2 * alone)

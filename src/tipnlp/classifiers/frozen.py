@@ -27,7 +27,10 @@ _WHITE = re.compile(r"\s\s+")
 
 # Word n-gram counts shared, within one ``shared_term_counts()`` block, by the vectorisers that cut
 # text the same way (the ensemble's members and the OP ranker all read each passage): counted once.
+# Bounded: a 1,000-page document's counts would hold ~150 MB; the first texts' are kept (~20 MB at most).
 _SHARED: ContextVar[dict | None] = ContextVar("tipnlp_shared_term_counts", default=None)
+SHARED_TEXTS = 1000
+SHARED_ROWS = 1_000_000  # non-zero TF-IDF entries kept for a second model (~24 MB; a 100-page PDF needs ~0.35 M)
 
 
 @contextmanager
@@ -158,7 +161,7 @@ class FrozenTfidf:
             c = None if store is None else store.get(text)
             if c is None:
                 c = Counter(self._terms(text))
-                if store is not None:
+                if store is not None and len(store) < SHARED_TEXTS:
                     store[text] = c
             terms.extend(c)
             tallies.extend(c.values())
@@ -188,7 +191,7 @@ class FrozenTfidf:
         cut = np.searchsorted(rows, np.arange(1, len(texts)))
         return list(zip(np.split(cols, cut), np.split(val, cut)))
 
-    def dot(self, texts: Sequence[str], weights: np.ndarray, batch: int = 4096) -> np.ndarray:
+    def dot(self, texts: Sequence[str], weights: np.ndarray, batch: int = 256) -> np.ndarray:
         """(n, k) products of each text's row with ``weights`` (k, size): linear scores, no matrix built.
         Inside ``shared_term_counts()`` the rows of a batch are computed once per vectoriser, so models
         whose saved vectorisers are identical (loaded as one object) share them."""
@@ -196,13 +199,14 @@ class FrozenTfidf:
         shared = _SHARED.get()
         for lo in range(0, len(texts), batch):
             chunk = texts[lo:lo + batch]
-            if shared is None:
-                rows, cols, val = self._weighted(chunk)
-            else:
-                key = ("rows", id(self), tuple(chunk))
-                if key not in shared:
-                    shared[key] = self._weighted(chunk)
-                rows, cols, val = shared[key]
+            key = ("rows", id(self), tuple(chunk)) if shared is not None and self.__dict__.get("shared_") else None
+            hit = None if key is None else shared.get(key)
+            if hit is None:
+                hit = self._weighted(chunk)
+                if key is not None and shared.get("rows_kept", 0) + len(hit[2]) <= SHARED_ROWS:
+                    shared[key] = hit
+                    shared["rows_kept"] = shared.get("rows_kept", 0) + len(hit[2])
+            rows, cols, val = hit
             for j in range(weights.shape[0]):
                 out[lo:lo + len(chunk), j] = np.bincount(rows, weights=weights[j, cols] * val, minlength=len(chunk))
         return out
@@ -245,6 +249,7 @@ def _load_vectorizer(state: dict[str, Any], idf: np.ndarray) -> FrozenTfidf:
            hashlib.sha256(np.ascontiguousarray(idf, dtype=np.float64).tobytes()).hexdigest())
     known = _LOADED.get(key)
     if known is not None and list(known.vocabulary) == state["terms"]:
+        known.shared_ = True  # a second model scores with it: ``dot`` keeps its rows for that model
         return known
     vec = _LOADED[key] = FrozenTfidf.from_state(state, idf)
     return vec
