@@ -82,3 +82,20 @@ def test_identical_saved_vectorisers_load_as_one_object_and_score_the_same(tmp_p
     with shared_term_counts():
         first, second = a["char"].dot(NEW, weights), b["char"].dot(NEW, weights * 2)
     assert np.array_equal(first, alone) and np.allclose(second, 2 * alone)
+
+
+def test_shared_counts_stay_bounded_on_a_long_document(monkeypatch):
+    """A 1,000-page document must not hold every passage's n-gram counts until the call ends."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from tipnlp.classifiers import frozen
+
+    monkeypatch.setattr(frozen, "SHARED_TEXTS", 2)
+    vec = FrozenTfidf.from_sklearn(TfidfVectorizer(ngram_range=(1, 2)).fit(TRAIN))
+    weights = np.ones((1, vec.size))
+    with shared_term_counts():
+        scores = vec.dot(NEW, weights)
+        stores = [v for k, v in frozen._SHARED.get().items() if isinstance(v, dict)]
+        assert [len(s) for s in stores] == [2]
+        assert np.array_equal(vec.dot(NEW, weights), scores)  # texts past the bound are counted again, alike
+    assert frozen._SHARED.get() is None

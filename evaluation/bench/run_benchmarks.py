@@ -295,45 +295,6 @@ def bench_warm(pdf: Path, repeats: int) -> dict[str, Any]:
     return out
 
 
-def warm_with_match_cache(pdf: Path, repeats: int) -> dict[str, Any] | None:
-    """What-if: warm ``tag_file`` with ``LexiconClassifier.match_many`` memoised per text.
-
-    A prototype of the fix proposed in ``analysis.md`` (the lexicon module is not changed; the method
-    is patched for this measurement only and restored). Also checks the output is unchanged.
-    """
-    try:
-        from tipnlp.classifiers import lexicon as lx
-    except ImportError:
-        return None
-    from tipnlp.tagger import Tagger
-
-    original = lx.LexiconClassifier.match_many
-
-    def cached(self, texts, batch_size=256):
-        cache = self.__dict__.setdefault("_bench_hit_cache", {})
-        texts = list(texts)
-        todo = [t for t in dict.fromkeys(texts) if t not in cache]
-        if todo:
-            if len(cache) > 4096:
-                cache.clear()
-            cache.update(zip(todo, original(self, todo, batch_size)))
-        return [cache[t] for t in texts]
-
-    reference = Tagger.load().tag_file(pdf).to_dict(all_passages=True)
-    lx.LexiconClassifier.match_many = cached
-    try:
-        tagger = Tagger.load()
-        same = tagger.tag_file(pdf).to_dict(all_passages=True) == reference
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            tagger.tag_file(pdf)
-            times.append(time.perf_counter() - t0)
-    finally:
-        lx.LexiconClassifier.match_many = original
-    return {"median_s": statistics.median(times), "min_s": min(times), "same_output": same}
-
-
 def stage_times(tagger: Any, pdf: Path) -> dict[str, float]:
     """Seconds per stage of one warm run, using the same public pieces ``Tagger`` chains together."""
     import numpy as np
@@ -516,14 +477,10 @@ def write_report(r: dict[str, Any], md_path: Path) -> None:
         L += [f"| {k} | {v:.2f} |" for k, v in cold["breakdown"].items()]
     if "median_s" in warm:
         L += ["", f"Warm in-process run ({warm['pages']} pages, {warm['chars']} characters, {warm['passages']} passages): model load "
-              f"{warm['load_s']:.2f} s, first call {warm['first_call_s']:.2f} s (lazy spaCy pipelines), then median "
+              f"{warm['load_s']:.2f} s, first call {warm['first_call_s']:.2f} s (caches filled), then median "
               f"{warm['median_s']:.2f} s. Time per stage of one warm run (same pieces as `Tagger.tag_file`, timed one by one):", "",
               "| stage | s |", "|---|---|"]
         L += [f"| {k} | {v:.3f} |" for k, v in warm["stages_s"].items()]
-    wc = r.get("warm_match_cache")
-    if wc:
-        L += ["", f"What-if, lexicon matches memoised per text (the fix proposed below, applied as a temporary patch): "
-              f"warm median {wc['median_s']:.2f} s, min {wc['min_s']:.2f} s; output identical: {wc['same_output']}."]
     if warm.get("profile"):
         L += ["", "cProfile of one warm `tag_file` (target missed):", "", "```", warm["profile"], "```"]
     if r.get("analysis"):
@@ -600,7 +557,6 @@ def main(argv: list[str] | None = None) -> int:
 
         step("3. end to end: warm")
         r["warm"] = bench_warm(pdf100, repeats)
-        r["warm_match_cache"] = warm_with_match_cache(pdf100, repeats)
         step("3. end to end: cold")
         modules = default_model_imports(pdf100)
         r["cold"] = bench_cold(pdf100, tmpdir / "out.json", modules, max(3, repeats))

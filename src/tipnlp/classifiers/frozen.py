@@ -2,9 +2,10 @@
 
 Why: importing scikit-learn costs about 1.3 s (it pulls scipy.stats), more than tagging a short
 document takes. Training still uses scikit-learn; the saved model holds only vocabularies, idf
-weights and coefficients, and scoring is a few numpy gathers per passage. ``FrozenTfidf`` reproduces
-``TfidfVectorizer.transform`` (word or ``char_wb`` analyzer, lower-casing, n-grams, sublinear tf,
-idf, l2 norm) exactly; a test checks it against scikit-learn.
+weights and coefficients, and scoring counts each passage's terms, then weighs and sums a whole batch
+in a few numpy calls. ``FrozenTfidf`` reproduces ``TfidfVectorizer.transform`` (word or ``char_wb``
+analyzer, lower-casing, n-grams, sublinear tf, idf, l2 norm); ``tests/test_frozen.py`` checks it against
+scikit-learn.
 """
 
 from __future__ import annotations
