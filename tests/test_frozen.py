@@ -95,7 +95,6 @@ def test_shared_counts_stay_bounded_on_a_long_document(monkeypatch):
     weights = np.ones((1, vec.size))
     with shared_term_counts():
         scores = vec.dot(NEW, weights)
-        stores = [v for k, v in frozen._SHARED.get().items() if isinstance(v, dict)]
-        assert [len(s) for s in stores] == [2]
+        assert [len(texts) for texts in frozen._SHARED.get().counts.values()] == [2]
         assert np.array_equal(vec.dot(NEW, weights), scores)  # texts past the bound are counted again, alike
     assert frozen._SHARED.get() is None

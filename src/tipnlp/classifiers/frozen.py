@@ -17,7 +17,7 @@ import weakref
 from collections import Counter
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 from typing import Any, Sequence
@@ -29,16 +29,25 @@ _WHITE = re.compile(r"\s\s+")
 # Word n-gram counts shared, within one ``shared_term_counts()`` block, by the vectorisers that cut
 # text the same way (the ensemble's members and the OP ranker all read each passage): counted once.
 # Bounded: a 1,000-page document's counts would hold ~150 MB; the first texts' are kept (~20 MB at most).
-_SHARED: ContextVar[dict | None] = ContextVar("tipnlp_shared_term_counts", default=None)
 SHARED_TEXTS = 1000
 SHARED_ROWS = 1_000_000  # non-zero TF-IDF entries kept for a second model (~24 MB; a 100-page PDF needs ~0.35 M)
+
+
+@dataclass
+class _Shared:
+    counts: dict = field(default_factory=dict)  # vectoriser settings -> {text: Counter of its n-grams}
+    rows: dict = field(default_factory=dict)  # (vectoriser id, texts) -> (rows, columns, values)
+    rows_kept: int = 0
+
+
+_SHARED: ContextVar[_Shared | None] = ContextVar("tipnlp_shared_term_counts", default=None)
 
 
 @contextmanager
 def shared_term_counts():
     """Within the block, word vectorisers with the same settings count each text's n-grams once.
     Nothing outlives the block, so no document's counts serve another (nor flatter a timing)."""
-    token = _SHARED.set({})
+    token = _SHARED.set(_Shared())
     try:
         yield
     finally:
@@ -156,7 +165,7 @@ class FrozenTfidf:
         tallies: list[int] = []
         lengths = np.zeros(n, dtype=np.int64)
         shared = _SHARED.get()
-        store = None if shared is None else shared.setdefault(
+        store = None if shared is None else shared.counts.setdefault(
             (self.analyzer, self.ngram_range, self.token_pattern, self.lowercase), {})
         for i, text in enumerate(texts):
             c = None if store is None else store.get(text)
@@ -200,13 +209,13 @@ class FrozenTfidf:
         shared = _SHARED.get()
         for lo in range(0, len(texts), batch):
             chunk = texts[lo:lo + batch]
-            key = ("rows", id(self), tuple(chunk)) if shared is not None and self.__dict__.get("shared_") else None
-            hit = None if key is None else shared.get(key)
+            key = (id(self), tuple(chunk)) if shared is not None and self.__dict__.get("shared_") else None
+            hit = None if key is None else shared.rows.get(key)
             if hit is None:
                 hit = self._weighted(chunk)
-                if key is not None and shared.get("rows_kept", 0) + len(hit[2]) <= SHARED_ROWS:
-                    shared[key] = hit
-                    shared["rows_kept"] = shared.get("rows_kept", 0) + len(hit[2])
+                if key is not None and shared.rows_kept + len(hit[2]) <= SHARED_ROWS:
+                    shared.rows[key] = hit
+                    shared.rows_kept += len(hit[2])
             rows, cols, val = hit
             for j in range(weights.shape[0]):
                 out[lo:lo + len(chunk), j] = np.bincount(rows, weights=weights[j, cols] * val, minlength=len(chunk))
