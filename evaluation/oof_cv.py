@@ -15,15 +15,32 @@ folds' passages, and the printed figures are that fold's; ``ensemble_cv.py`` ref
 ``merge_folds.py`` has joined every fold's part into one.
 
     python evaluation/oof_cv.py training/variants/finetuned_minilm_full_cpu.yaml --k 3 --fold 1 --out evaluation/oof/k3
+
+``--group-by jurisdiction`` folds whole jurisdictions instead of documents (file name ends in
+``_by_jurisdiction``): a second, harsher yardstick for documents from a legal tradition the corpus lacks.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from pathlib import Path
 
 import numpy as np
+
+
+def jurisdiction_groups(records, groups, manifest_rows) -> list[str]:
+    """Each passage's jurisdiction (manifest, text before any bracket) as its fold group. Documents a
+    document group already joins (a PDF and its text twin) share a jurisdiction, so they stay together."""
+    by_group: dict[str, set[str]] = {}
+    for r, g in zip(records, groups):
+        place = re.split(r" \(| —", str(manifest_rows.get(r["doc_id"], {}).get("jurisdiction") or "unknown"))[0].strip()
+        by_group.setdefault(g, set()).add(place)
+    mixed = {g: places for g, places in by_group.items() if len(places) > 1}
+    if mixed:
+        raise SystemExit(f"document groups spanning jurisdictions: {mixed}")
+    return [next(iter(by_group[g])) for g in groups]
 
 
 def main() -> None:
@@ -38,6 +55,10 @@ def main() -> None:
     ap.add_argument("--train-fraction", type=float, default=1.0,
                     help="train each fold on this share of its training documents (a learning curve); "
                          "the output file's name says the share")
+    ap.add_argument("--group-by", choices=["document", "jurisdiction"], default="document",
+                    help="jurisdiction: fold whole jurisdictions (the manifest's, up to its first bracket, so "
+                         "'United States (federal)' and 'United States (Florida)' fall together) - a harder "
+                         "question: how does the model do on a drafting tradition it never saw?")
     ap.add_argument("--with-extra", action="store_true",
                     help="also train every fold on the config's data.extra passages (written by the project, "
                          "never scored); the output file's name ends in _extra")
@@ -57,6 +78,8 @@ def main() -> None:
     themes = core_theme_ids()
     texts = CorpusTexts()
     records, groups = gold_pool(texts=texts)
+    if args.group_by == "jurisdiction":
+        groups = jurisdiction_groups(records, groups, texts.rows)
     y, _ = label_matrix([r["labels"] for r in records], themes)
     extra = training_extra(config, seeds=args.with_extra)  # AIMS.au sentences when the config asks
     guesser = DocTypeInference(texts=texts) if args.inferred_doc_types or uses_guessed_doc_types(config) else None
@@ -71,7 +94,8 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     share = "" if args.train_fraction >= 1 else f"_train{round(args.train_fraction * 100)}"
-    suffix = share + ("_extra" if args.with_extra else "") + ("" if args.fold is None else f"_fold{args.fold}")
+    suffix = (share + ("_extra" if args.with_extra else "") + ("" if args.group_by == "document" else "_by_jurisdiction")
+              + ("" if args.fold is None else f"_fold{args.fold}"))
     target = out / (config["name"] + suffix + ".npz")
     np.savez_compressed(
         target, ids=np.array([r["id"] for r in records]), folds=cv.folds,
@@ -80,7 +104,7 @@ def main() -> None:
                          "doc_type": "inferred per fold" if args.inferred_doc_types else "manifest",
                          "aims_training_sentences": sum(1 for r in extra if r.get("doc_bound")),
                          "extra_passages": sum(1 for r in extra if not r.get("doc_bound")),
-                         "train_fraction": args.train_fraction,
+                         "train_fraction": args.train_fraction, "group_by": args.group_by,
                          "folds": cv.fold_info}),
     )
     scored = np.isfinite(cv.scores).all(axis=1)

@@ -119,3 +119,18 @@ def test_terms_sharing_first_words_are_each_found_where_they_occur():
     assert "three" not in spans  # "camps" is not "camp"
     assert spans["other"] == [(4, 6)]
     assert spans["prefix"] == [(8, 10)]
+
+
+def test_a_full_word_cache_is_emptied_without_losing_matches(monkeypatch):
+    """On an endless stream the per-word cache is cleared when full, even in the middle of a text."""
+    from tipnlp.classifiers.rule_matcher import PlainRuleMatcher
+
+    monkeypatch.setattr(PlainRuleMatcher, "PREFIX_CACHE_SIZE", 1)
+    matcher = PlainRuleMatcher()
+    matcher.add("prefix", ["recruit* fee*"], [])
+    matcher.add("term", ["forced labour"], [])
+    tokens = tokenize("Recruitment fees and forced labour: recruiters charged fees, a recruiting fee, forced labour.")
+    spans = matcher.spans(tokens)
+    assert spans["prefix"] == [(0, 2), (11, 13)]
+    assert spans["term"] == [(3, 5), (14, 16)]
+    assert len(matcher._prefix_starts) <= 2

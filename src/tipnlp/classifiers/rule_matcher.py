@@ -274,6 +274,8 @@ def _word_ok(word: str, test: tuple[bool, str]) -> bool:
 class PlainRuleMatcher:
     """Token spans of every term, prefix term and token pattern, per matcher key."""
 
+    PREFIX_CACHE_SIZE = 200_000  # words remembered with the prefix terms they may start (bounded memory)
+
     def __init__(self) -> None:
         self._terms: dict[str, list[str]] = defaultdict(list)  # one-word term -> keys
         # longer terms by their first two words -> (the words after those two, key)
@@ -317,7 +319,7 @@ class PlainRuleMatcher:
         """The prefix terms whose first word ``word`` passes (remembered per word, bounded)."""
         starts = self._prefix_starts.get(word)
         if starts is None:
-            if len(self._prefix_starts) > 200_000:
+            if len(self._prefix_starts) > self.PREFIX_CACHE_SIZE:
                 self._prefix_starts.clear()
             starts = self._prefix_starts[word] = tuple(
                 n_ for n_, (_, tests) in enumerate(self._prefix_terms) if _word_ok(word, tests[0]))
@@ -329,14 +331,14 @@ class PlainRuleMatcher:
         n = len(lowers)
         # Why by distinct word: most tokens start no term; test each distinct word once, then visit
         # only the positions of the words that do. Longer terms are looked up by their first two words.
-        hot = set()
+        hot: dict[str, tuple[int, ...]] = {}  # word -> the prefix terms it may start
         terms, first_words, prefix_starts = self._terms, self._first_words, self._prefix_starts
         for word in set(lowers):
             starts = prefix_starts.get(word)
             if starts is None:
                 starts = self._starts(word)
             if starts or word in terms or word in first_words:
-                hot.add(word)
+                hot[word] = starts
         pairs = self._pairs
         for i in (compress(range(n), map(hot.__contains__, lowers)) if hot else ()):
             word = lowers[i]
@@ -347,7 +349,7 @@ class PlainRuleMatcher:
                     end = i + 2 + len(rest)
                     if end <= n and (not rest or tuple(lowers[i + 2:end]) == rest):
                         found[key].add((i, end))
-            for n_ in prefix_starts[word]:
+            for n_ in hot[word]:
                 key, tests = self._prefix_terms[n_]
                 end = i + len(tests)
                 if end <= n and all(_word_ok(lowers[i + k], test) for k, test in enumerate(tests[1:], 1)):
