@@ -75,3 +75,15 @@ def test_paired_bootstrap_differences_use_the_same_documents_for_both_sides():
     assert np.allclose(paired_bootstrap.paired_differences(y, right, right, docs, resamples=50), 0.0)
     better = paired_bootstrap.paired_differences(y, wrong, right, docs, resamples=50)
     assert (better > 0).all()  # perfect labels beat near-empty ones on every draw of documents
+
+
+def test_jurisdiction_folds_join_a_countrys_documents_and_refuse_a_group_spanning_two():
+    from oof_cv import jurisdiction_groups
+
+    rows = {"a": {"jurisdiction": "United States (federal)"}, "b": {"jurisdiction": "United States — Hawaii"},
+            "c": {"jurisdiction": "United Kingdom"}, "d": {}}
+    records = [{"doc_id": d} for d in "abcd"]
+    assert jurisdiction_groups(records, ["g1", "g2", "g3", "g4"], rows) == [
+        "United States", "United States", "United Kingdom", "unknown"]
+    with pytest.raises(SystemExit, match="spanning jurisdictions"):  # a PDF twin filed under another country
+        jurisdiction_groups(records[:3], ["g1", "g1", "g1"], rows)
