@@ -31,7 +31,7 @@ import numpy as np
 
 
 def jurisdiction_groups(records, groups, manifest_rows) -> list[str]:
-    """Each passage's jurisdiction (manifest, text before any bracket) as its fold group. Documents a
+    """Each passage's jurisdiction (manifest, text before any bracket or dash) as its fold group. Documents a
     document group already joins (a PDF and its text twin) share a jurisdiction, so they stay together."""
     by_group: dict[str, set[str]] = {}
     for r, g in zip(records, groups):
@@ -56,7 +56,7 @@ def main() -> None:
                     help="train each fold on this share of its training documents (a learning curve); "
                          "the output file's name says the share")
     ap.add_argument("--group-by", choices=["document", "jurisdiction"], default="document",
-                    help="jurisdiction: fold whole jurisdictions (the manifest's, up to its first bracket, so "
+                    help="jurisdiction: fold whole jurisdictions (the manifest's, up to its first bracket or dash, so "
                          "'United States (federal)' and 'United States (Florida)' fall together) - a harder "
                          "question: how does the model do on a drafting tradition it never saw?")
     ap.add_argument("--with-extra", action="store_true",
