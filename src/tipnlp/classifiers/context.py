@@ -527,9 +527,13 @@ class ContextSentenceClassifier(ThemeClassifier):
         _, margins, *_ = self._score(inputs)
         return calibrated_proba(margins, self.platt_)
 
+    def _remembered(self, text: str) -> tuple | None:
+        """(sentence spans, sentence scores, possible conditions) kept by the prediction just made."""
+        return self.__dict__.get("_memo", {}).get(text)
+
     def sentence_scores(self, text: str) -> tuple[list[tuple[int, int]], np.ndarray]:
         """Each sentence's span and its per-theme sentence-model scores (for evidence and review)."""
-        hit = self.__dict__.get("_memo", {}).get(text)  # kept by the prediction just made (_remember)
+        hit = self._remembered(text)
         if hit is not None:
             return hit[0], hit[1]
         spans = sentence_spans(text)
@@ -547,8 +551,8 @@ class ContextSentenceClassifier(ThemeClassifier):
         spans, scores = self.sentence_scores(text)
         if not spans:
             return []
-        remembered = self.__dict__.get("_memo", {}).get(text, (None, None, None))[2]
-        maybe = set(remembered if remembered is not None else self._candidates(text))
+        hit = self._remembered(text)
+        maybe = set(hit[2] if hit is not None and hit[2] is not None else self._candidates(text))
         positive = [c for k, c in enumerate(self.conditions)
                     if k in maybe and c.theme == theme and c.id not in NEGATIVE_CONDITIONS]
         hits = [[(c, c.match(text[s:e])) for c in positive] for s, e in spans]

@@ -24,8 +24,6 @@ from typing import Any, Sequence
 
 import numpy as np
 
-_WHITE = re.compile(r"\s\s+")
-
 # Word n-gram counts shared, within one ``shared_term_counts()`` block, by the vectorisers that cut
 # text the same way (the ensemble's members and the OP ranker all read each passage): counted once.
 # Bounded: a 1,000-page document's counts would hold ~150 MB; the first texts' are kept (~20 MB at most).
@@ -78,24 +76,10 @@ class FrozenTfidf:
         return len(self.idf)
 
     def _terms(self, text: str) -> list[str]:
+        """Word n-grams of ``text`` (word analyzer; character n-grams go word by word, ``_char_word``)."""
         if self.lowercase:
             text = text.lower()
         lo, hi = self.ngram_range
-        if self.analyzer == "char_wb":
-            text = _WHITE.sub(" ", text)
-            out = []
-            for w in text.split():
-                w = " " + w + " "
-                wl = len(w)
-                for n in range(lo, hi + 1):
-                    offset = 0
-                    out.append(w[offset:offset + n])
-                    while offset + n < wl:
-                        offset += 1
-                        out.append(w[offset:offset + n])
-                    if offset == 0:  # a word shorter than n counts once
-                        break
-            return out
         if not hasattr(self, "_rx"):
             self._rx = re.compile(self.token_pattern)
         tokens = self._rx.findall(text)
@@ -145,7 +129,8 @@ class FrozenTfidf:
             parts: list[np.ndarray] = []
             words_per_text = np.zeros(n, dtype=np.int64)
             for i, text in enumerate(texts):
-                words = _WHITE.sub(" ", text.lower() if self.lowercase else text).split()
+                # str.split() breaks on the same white space as scikit-learn's \s\s+ clean-up, so none is needed
+                words = (text.lower() if self.lowercase else text).split()
                 parts.extend(map(self._char_word, words))
                 words_per_text[i] = len(words)
             sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
