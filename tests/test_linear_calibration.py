@@ -41,3 +41,54 @@ def test_without_the_mask_written_positives_inflate_corpus_probabilities():
     unmasked, _, _ = _oof(calibrate=False)
     assert abs(unmasked[real].mean() - y[real].mean()) > 0.02
     assert not np.allclose(masked, unmasked)
+
+
+def test_naive_bayes_ratio_favours_features_seen_in_positives():
+    from tipnlp.classifiers.nb_scaling import nb_ratio
+
+    x = np.array([[1, 0, 1], [2, 0, 1], [0, 1, 1], [0, 1, 1]], dtype=float)
+    r = nb_ratio(x, np.array([1, 1, 0, 0]), alpha=1.0)
+    assert r[0] > 0 > r[1]  # only in positives / only in negatives
+    assert abs(r[2]) < 1e-12  # everywhere: no information
+    assert r[0] == -r[1]  # presence counts, not weights: the 2 counts once
+
+
+def test_naive_bayes_scaled_fit_stores_weights_that_score_like_the_pipeline():
+    """The stored weights include the scales, so inference (x @ coef) needs no scaler."""
+    from scipy.sparse import random as sparse_random
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from tipnlp.classifiers.nb_scaling import NaiveBayesScaler
+
+    rng = np.random.default_rng(0)
+    x = sparse_random(300, 40, density=0.1, random_state=1, format="csr")
+    y = ((x[:, 3].toarray().ravel() > 0) | (rng.random(300) < 0.05)).astype(int)[:, None]
+    coef, intercept, _ = fit_calibrated_linear(x, y, C=4.0, class_weight="balanced", folds=3, random_state=0,
+                                               solver="liblinear", nb_alpha=1.0)
+    plain, _, _ = fit_calibrated_linear(x, y, C=4.0, class_weight="balanced", folds=3, random_state=0,
+                                        solver="liblinear")
+    pipe = make_pipeline(NaiveBayesScaler(1.0), LogisticRegression(C=4.0, class_weight="balanced",
+                                                                   solver="liblinear", max_iter=2000)).fit(x, y[:, 0])
+    np.testing.assert_allclose(x @ coef[0] + intercept[0], pipe.decision_function(x), atol=1e-4)
+    assert not np.allclose(coef, plain)  # the scaling changed the fit
+
+
+def test_row_weights_change_the_weights_but_ones_change_nothing():
+    x, y, groups, real = _data()
+    kw = dict(C=1.0, class_weight=None, folds=3, random_state=0, groups=groups, calibrate=real)
+    plain = fit_calibrated_linear(x, y, **kw)
+    ones = fit_calibrated_linear(x, y, sample_weight=np.ones(len(y)), **kw)
+    light = fit_calibrated_linear(x, y, sample_weight=np.where(real, 1.0, 0.1), **kw)
+    np.testing.assert_allclose(ones[0], plain[0], rtol=1e-5)
+    # the clear-cut written positives pull the weight of feature 0 up; weighed down, they pull less
+    assert light[0][0, 0] < plain[0][0, 0]
+
+
+def test_row_weights_reach_the_naive_bayes_pipeline():
+    x, y, groups, real = _data()
+    x = np.where(x > 0.3, x, 0.0)  # presence ratios need zeros (a feature everywhere is scaled to 0)
+    kw = dict(C=1.0, class_weight=None, folds=3, random_state=0, groups=groups, calibrate=real, nb_alpha=1.0)
+    plain = fit_calibrated_linear(x, y, **kw)
+    light = fit_calibrated_linear(x, y, sample_weight=np.where(real, 1.0, 0.1), **kw)
+    assert not np.allclose(light[0], plain[0])

@@ -13,7 +13,8 @@ import numpy as np
 def fit_calibrated_linear(
     x, y: np.ndarray, *, C: float, class_weight: str | None, folds: int, random_state: int,
     solver: str = "lbfgs", max_iter: int = 2000, groups: np.ndarray | None = None,
-    oof_out: np.ndarray | None = None, calibrate: np.ndarray | None = None,
+    oof_out: np.ndarray | None = None, calibrate: np.ndarray | None = None, nb_alpha: float | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(coef (k, d) float32, intercept (k,), platt (k, 2))`` for the k label columns of ``y``.
 
@@ -22,6 +23,10 @@ def fit_calibrated_linear(
     those calibrated out-of-fold probabilities (thresholds can be tuned on them at no extra cost).
     ``calibrate`` (a boolean mask over the rows) limits the Platt fit to those rows: passages the
     project wrote train the weights, but the probabilities must describe corpus passages.
+    ``nb_alpha`` (a smoothing count) fits each theme on features scaled by their naive-Bayes log-count
+    ratios (``classifiers.nb_scaling``), learnt inside every calibration fold; the stored weights include
+    the scales, so scoring is unchanged. ``sample_weight`` (per row) weighs the rows in every fit of the
+    weights (not in the Platt fit).
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
@@ -36,25 +41,36 @@ def fit_calibrated_linear(
             intercept[j], platt[j] = (10.0 if yj.sum() else -10.0), (1.0, 0.0)
             continue
         lr = LogisticRegression(C=C, class_weight=class_weight, max_iter=max_iter, solver=solver)
+        est = lr
+        if nb_alpha is not None:
+            from sklearn.pipeline import make_pipeline
+
+            from tipnlp.classifiers.nb_scaling import NaiveBayesScaler
+
+            est = make_pipeline(NaiveBayesScaler(nb_alpha), lr)
+        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+        if fit_params and est is not lr:
+            fit_params = {"logisticregression__sample_weight": sample_weight}
         n_folds = min(folds, int(yj.sum()), int(len(yj) - yj.sum()))
         if groups is not None:
             n_folds = min(n_folds, len(set(groups[yj == 1])))
         if n_folds >= 2:
             if groups is not None:
                 cv = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
-                margins = cross_val_predict(lr, x, yj, cv=cv, groups=groups, method="decision_function")
+                margins = cross_val_predict(est, x, yj, cv=cv, groups=groups, method="decision_function",
+                                            params=fit_params)
             else:
                 cv = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
-                margins = cross_val_predict(lr, x, yj, cv=cv, method="decision_function")
+                margins = cross_val_predict(est, x, yj, cv=cv, method="decision_function", params=fit_params)
         else:
-            margins = lr.fit(x, yj).decision_function(x)
+            margins = est.fit(x, yj, **fit_params).decision_function(x)
         rows = calibrate if calibrate is not None and len(set(yj[calibrate])) == 2 else slice(None)
         sigmoid = LogisticRegression(C=1e4, max_iter=1000).fit(margins[rows].reshape(-1, 1), yj[rows])
         platt[j] = (sigmoid.coef_[0, 0], sigmoid.intercept_[0])
         if oof_out is not None:
             oof_out[:, j] = calibrated_proba(margins.reshape(-1, 1), platt[j : j + 1])[:, 0]
-        lr.fit(x, yj)
-        coef[j] = lr.coef_[0]
+        est.fit(x, yj, **fit_params)
+        coef[j] = lr.coef_[0] if est is lr else lr.coef_[0] * est[0].ratio_
         intercept[j] = lr.intercept_[0]
     return coef, intercept, platt
 

@@ -51,6 +51,8 @@ class TfidfLinearClassifier(ThemeClassifier):
         calibration_folds: int = 5,
         lexicon_features: str = "none",
         random_state: int = 0,
+        nb_alpha: float | None = None,
+        written_weight: float = 1.0,
     ):
         super().__init__(themes, default_threshold)
         self.C = C
@@ -65,6 +67,8 @@ class TfidfLinearClassifier(ThemeClassifier):
             raise ValueError("lexicon_features must be 'none', 'scores' or 'rules'")
         self.lexicon_features = lexicon_features
         self.random_state = random_state
+        self.nb_alpha = nb_alpha  # naive-Bayes feature scaling (classifiers.nb_scaling); None: plain LR
+        self.written_weight = written_weight  # weight of the passages the project wrote, corpus rows 1
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
@@ -74,6 +78,10 @@ class TfidfLinearClassifier(ThemeClassifier):
             min_df=self.min_df, class_weight=self.class_weight, calibration_folds=self.calibration_folds,
             lexicon_features=self.lexicon_features, random_state=self.random_state,
         )
+        if self.nb_alpha is not None:  # absent from older configs: they load as before
+            config["nb_alpha"] = self.nb_alpha
+        if self.written_weight != 1.0:
+            config["written_weight"] = self.written_weight
         return config
 
     # -- features -------------------------------------------------------------------------------
@@ -163,11 +171,15 @@ class TfidfLinearClassifier(ThemeClassifier):
         # with document ids: calibration folds keep documents whole, and their out-of-fold scores
         # (transient, not saved) can tune thresholds without refitting
         self.oof_proba_ = np.full(y.shape, np.nan) if grouped else None
+        corpus = corpus_rows(groups) if groups is not None else None
+        weights = None
+        if corpus is not None and self.written_weight != 1.0 and not corpus.all():
+            weights = np.where(corpus, 1.0, self.written_weight)
         self.coef_, self.intercept_, self.platt_ = fit_calibrated_linear(
             x, y, C=self.C, class_weight=self.class_weight, folds=self.calibration_folds,
             random_state=self.random_state, solver="liblinear",
             groups=np.array(groups) if grouped else None, oof_out=self.oof_proba_,
-            calibrate=corpus_rows(groups) if groups is not None else None,
+            calibrate=corpus, nb_alpha=self.nb_alpha, sample_weight=weights,
         )
         self.n_features_in_ = x.shape[1]
         self._freeze()
