@@ -1,0 +1,74 @@
+"""Out-of-fold scores of a nearest-neighbour vote over TF-IDF vectors, on the folds of a saved OOF file.
+
+    python evaluation/knn_oof.py evaluation/oof/k5_1207/hybrid_C64_codebook_extra.npz --out evaluation/oof/k5_1207
+    python evaluation/ensemble_cv.py --thresholds shared evaluation/oof/k5_1207/context_sentence_codebook_extra.npz \
+        evaluation/oof/k5_1207/hybrid_C64_codebook_extra.npz evaluation/oof/k5_1207/knn_tfidf_k25.npz
+
+Why: a cheap check of a member with another inductive bias than the two linear ones. A passage's score for
+a theme is the similarity-weighted share of its k most similar training passages (other folds' gold, by
+cosine of word and character TF-IDF) that carry the theme: a drafting pattern seen a few times in training
+counts even when no single n-gram weight captures it. Gold passages only (no written passages).
+Writes ``knn_tfidf_k{K}.npz`` in the format of evaluation/oof_cv.py (same passages, same folds).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("folds_from", type=Path, help="A saved OOF file whose passages and folds are reused.")
+    ap.add_argument("--out", type=Path, default=Path("evaluation/oof/k5_1207"))
+    ap.add_argument("--k", type=int, default=25, help="neighbours per passage")
+    args = ap.parse_args()
+
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import average_precision_score
+    from sklearn.preprocessing import normalize
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from ensemble_cv import gold_for
+
+    with np.load(args.folds_from) as z:
+        ids, folds, themes = [str(i) for i in z["ids"]], z["folds"], [str(t) for t in z["themes"]]
+    ordered, y = gold_for(ids, themes)
+    texts = [r["text"] for r in ordered]
+    t0 = time.perf_counter()
+    scores = np.zeros(y.shape)
+    for f in np.unique(folds):
+        tr, te = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
+        word = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=60000, sublinear_tf=True,
+                               token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b", dtype=np.float32)
+        char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, max_features=60000,
+                               sublinear_tf=True, dtype=np.float32)
+        train_texts = [texts[i] for i in tr]
+        xtr = normalize(hstack([word.fit_transform(train_texts), char.fit_transform(train_texts)]).tocsr())
+        test_texts = [texts[i] for i in te]
+        xte = normalize(hstack([word.transform(test_texts), char.transform(test_texts)]).tocsr())
+        for start in range(0, len(te), 500):
+            sim = (xte[start:start + 500] @ xtr.T).toarray()
+            top = np.argpartition(-sim, args.k, axis=1)[:, :args.k]
+            w = np.take_along_axis(sim, top, axis=1)
+            votes = np.einsum("nk,nkj->nj", w, y[tr][top].astype(np.float64))
+            scores[te[start:start + 500]] = votes / np.maximum(w.sum(axis=1, keepdims=True), 1e-9)
+    name = f"knn_tfidf_k{args.k}"
+    args.out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        args.out / f"{name}.npz", ids=np.array(ids), folds=folds, scores=scores.astype(np.float32),
+        themes=np.array(themes),
+        info=json.dumps({"script": "evaluation/knn_oof.py", "folds_from": str(args.folds_from), "k": args.k,
+                         "seconds": round(time.perf_counter() - t0, 1)}),
+    )
+    aps = [average_precision_score(y[:, j], scores[:, j]) for j in range(len(themes))]
+    print(f"{name}: mean AP {np.mean(aps):.3f} per theme {[round(a, 3) for a in aps]} -> {args.out / name}.npz")
+
+
+if __name__ == "__main__":
+    main()
