@@ -40,6 +40,27 @@ def gold_for(ids, themes: list[str]) -> tuple[list[dict], np.ndarray]:
     return ordered, y
 
 
+def passages_of(path: Path) -> tuple[list[str], np.ndarray, list[str], list[dict], np.ndarray]:
+    """``(ids, folds, themes, gold records, label matrix)`` of a saved OOF file: a member scored from saved
+    folds (``knn_oof.py``, ``frozen_embedding_oof.py``) reuses exactly its passages and folds."""
+    with np.load(path) as z:
+        ids, folds, themes = [str(i) for i in z["ids"]], z["folds"], [str(t) for t in z["themes"]]
+    ordered, y = gold_for(ids, themes)
+    return ids, folds, themes, ordered, y
+
+
+def save_scores(out: Path, name: str, ids: list[str], folds: np.ndarray, themes: list[str], scores: np.ndarray,
+                y: np.ndarray, info: dict) -> None:
+    """Write ``<out>/<name>.npz`` in oof_cv.py's format and print its mean average precision per theme."""
+    from sklearn.metrics import average_precision_score
+
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out / f"{name}.npz", ids=np.array(ids), folds=folds, scores=scores.astype(np.float32),
+                        themes=np.array(themes), info=json.dumps(info))
+    aps = [average_precision_score(y[:, j], scores[:, j]) for j in range(len(themes))]
+    print(f"{name}: mean AP {np.mean(aps):.3f} per theme {[round(a, 3) for a in aps]} -> {out / name}.npz")
+
+
 GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import time
 from pathlib import Path
 
@@ -46,18 +45,15 @@ def main() -> None:
     args = ap.parse_args()
 
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import average_precision_score
 
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from ensemble_cv import gold_for
+    from ensemble_cv import passages_of, save_scores
 
     from tipnlp.classifiers.context import sentence_spans
 
-    with np.load(args.folds_from) as z:
-        ids, folds, themes = [str(i) for i in z["ids"]], z["folds"], [str(t) for t in z["themes"]]
-    ordered, y = gold_for(ids, themes)
+    ids, folds, themes, ordered, y = passages_of(args.folds_from)
     texts = [r["text"] for r in ordered]
     t0 = time.perf_counter()
     passages = embeddings(texts, 256, args.cache)
@@ -82,16 +78,9 @@ def main() -> None:
         for j in range(len(themes)):
             head = LogisticRegression(C=args.C, max_iter=2000).fit(X[tr], y[tr, j])
             scores[te, j] = head.predict_proba(X[te])[:, 1]
-    name = "frozen_minilm_sentences_lr"
-    args.out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        args.out / f"{name}.npz", ids=np.array(ids), folds=folds, scores=scores.astype(np.float32),
-        themes=np.array(themes),
-        info=json.dumps({"script": "evaluation/frozen_embedding_oof.py", "folds_from": str(args.folds_from),
-                         "C": args.C, "sentence_units": len(units), "embed_seconds": round(embed_seconds, 1)}),
-    )
-    aps = [average_precision_score(y[:, j], scores[:, j]) for j in range(len(themes))]
-    print(f"{name}: mean AP {np.mean(aps):.3f} per theme {[round(a, 3) for a in aps]} -> {args.out / name}.npz")
+    save_scores(args.out, "frozen_minilm_sentences_lr", ids, folds, themes, scores, y,
+                {"script": "evaluation/frozen_embedding_oof.py", "folds_from": str(args.folds_from), "C": args.C,
+                 "sentence_units": len(units), "embed_seconds": round(embed_seconds, 1)})
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ Writes ``knn_tfidf_k{K}.npz`` in the format of evaluation/oof_cv.py (same passag
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -30,15 +29,12 @@ def main() -> None:
 
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.metrics import average_precision_score
     from sklearn.preprocessing import normalize
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from ensemble_cv import gold_for
+    from ensemble_cv import passages_of, save_scores
 
-    with np.load(args.folds_from) as z:
-        ids, folds, themes = [str(i) for i in z["ids"]], z["folds"], [str(t) for t in z["themes"]]
-    ordered, y = gold_for(ids, themes)
+    ids, folds, themes, ordered, y = passages_of(args.folds_from)
     texts = [r["text"] for r in ordered]
     t0 = time.perf_counter()
     scores = np.zeros(y.shape)
@@ -58,16 +54,9 @@ def main() -> None:
             w = np.take_along_axis(sim, top, axis=1)
             votes = np.einsum("nk,nkj->nj", w, y[tr][top].astype(np.float64))
             scores[te[start:start + 500]] = votes / np.maximum(w.sum(axis=1, keepdims=True), 1e-9)
-    name = f"knn_tfidf_k{args.k}"
-    args.out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        args.out / f"{name}.npz", ids=np.array(ids), folds=folds, scores=scores.astype(np.float32),
-        themes=np.array(themes),
-        info=json.dumps({"script": "evaluation/knn_oof.py", "folds_from": str(args.folds_from), "k": args.k,
-                         "seconds": round(time.perf_counter() - t0, 1)}),
-    )
-    aps = [average_precision_score(y[:, j], scores[:, j]) for j in range(len(themes))]
-    print(f"{name}: mean AP {np.mean(aps):.3f} per theme {[round(a, 3) for a in aps]} -> {args.out / name}.npz")
+    save_scores(args.out, f"knn_tfidf_k{args.k}", ids, folds, themes, scores, y,
+                {"script": "evaluation/knn_oof.py", "folds_from": str(args.folds_from), "k": args.k,
+                 "seconds": round(time.perf_counter() - t0, 1)})
 
 
 if __name__ == "__main__":
