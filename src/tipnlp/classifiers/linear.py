@@ -48,9 +48,8 @@ def fit_calibrated_linear(
             from tipnlp.classifiers.nb_scaling import NaiveBayesScaler
 
             est = make_pipeline(NaiveBayesScaler(nb_alpha), lr)
-        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
-        if fit_params and est is not lr:
-            fit_params = {"logisticregression__sample_weight": sample_weight}
+        key = "sample_weight" if est is lr else "logisticregression__sample_weight"  # a pipeline names its step
+        fit_params = {} if sample_weight is None else {key: sample_weight}
         n_folds = min(folds, int(yj.sum()), int(len(yj) - yj.sum()))
         if groups is not None:
             n_folds = min(n_folds, len(set(groups[yj == 1])))
