@@ -28,8 +28,9 @@ def main() -> None:
     args = ap.parse_args()
 
     from scipy.sparse import hstack
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
+
+    from tipnlp.classifiers.tfidf import TfidfLinearClassifier
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from ensemble_cv import passages_of, save_scores
@@ -40,10 +41,8 @@ def main() -> None:
     scores = np.zeros(y.shape)
     for f in np.unique(folds):
         tr, te = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
-        word = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=60000, sublinear_tf=True,
-                               token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b", dtype=np.float32)
-        char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=2, max_features=60000,
-                               sublinear_tf=True, dtype=np.float32)
+        word, char = TfidfLinearClassifier(themes)._build_vectorizers()  # the TF-IDF member's n-gram settings
+        y_tr = y[tr].astype(np.float64)
         train_texts = [texts[i] for i in tr]
         xtr = normalize(hstack([word.fit_transform(train_texts), char.fit_transform(train_texts)]).tocsr())
         test_texts = [texts[i] for i in te]
@@ -52,7 +51,7 @@ def main() -> None:
             sim = (xte[start:start + 500] @ xtr.T).toarray()
             top = np.argpartition(-sim, args.k, axis=1)[:, :args.k]
             w = np.take_along_axis(sim, top, axis=1)
-            votes = np.einsum("nk,nkj->nj", w, y[tr][top].astype(np.float64))
+            votes = np.einsum("nk,nkj->nj", w, y_tr[top])
             scores[te[start:start + 500]] = votes / np.maximum(w.sum(axis=1, keepdims=True), 1e-9)
     save_scores(args.out, f"knn_tfidf_k{args.k}", ids, folds, themes, scores, y,
                 {"script": "evaluation/knn_oof.py", "folds_from": str(args.folds_from), "k": args.k,
