@@ -15,7 +15,8 @@ Writes ``frozen_minilm_sentences_lr.npz`` in the format of evaluation/oof_cv.py 
 ``--static FOLDER`` embeds with a static model (a model2vec folder: one vector per word piece, averaged; e.g.
 distilled from MiniLM with ``model2vec.distill``) instead, thousands of passages a second on a CPU, and writes
 ``frozen_static_sentences_lr.npz``: is the transformer's view worth anything at the default's speed? (model2vec
-is not a dependency of tipnlp: install ``model2vec[distill]`` in a separate environment, it replaces transformers.)
+is not a dependency of tipnlp: install ``model2vec[distill]`` in a separate environment; here it changed the installed
+transformers to a version whose model classes failed to import.)
 """
 from __future__ import annotations
 
