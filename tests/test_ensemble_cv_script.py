@@ -87,3 +87,15 @@ def test_jurisdiction_folds_join_a_countrys_documents_and_refuse_a_group_spannin
         "United States", "United States", "United Kingdom", "unknown"]
     with pytest.raises(SystemExit, match="spanning jurisdictions"):  # a PDF twin filed under another country
         jurisdiction_groups(records[:3], ["g1", "g1", "g1"], rows)
+
+
+def test_scores_saved_from_saved_folds_load_as_an_oof_file(tmp_path, capsys):
+    """knn_oof.py and frozen_embedding_oof.py write through save_scores: ensemble_cv must read the result."""
+    ids, folds = [f"d:{i}-{i + 1}" for i in range(4)], np.array([0, 1, 0, 1])
+    scores = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.4, 0.6]])
+    y = np.array([[1, 0], [0, 1], [1, 0], [0, 0]])
+    ensemble_cv.save_scores(tmp_path, "third", ids, folds, ["a", "b"], scores, y, {"script": "test"})
+    loaded = ensemble_cv._load(tmp_path / "third.npz")
+    assert [str(i) for i in loaded["ids"]] == ids and loaded["themes"] == ["a", "b"]
+    assert np.allclose(loaded["scores"], scores) and (loaded["folds"] == folds).all()
+    assert "third: mean AP 1.000" in capsys.readouterr().out  # every positive ranked first
