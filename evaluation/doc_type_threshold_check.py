@@ -28,13 +28,16 @@ def main() -> None:
     from sklearn.metrics import f1_score
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from ensemble_cv import GRID, passages_of
+    from ensemble_cv import GRID, _load, passages_of
 
     from tipnlp.tuning import tune_thresholds
 
     ids, folds, themes, records, y = passages_of(args.oof[0])
     weights = args.weights or [1 / len(args.oof)] * len(args.oof)
-    scores = sum(w * np.load(p)["scores"].astype(float) for w, p in zip(weights, args.oof))
+    members = [_load(p) for p in args.oof]  # refuses one-fold files, as ensemble_cv does
+    if any(not np.array_equal(m["ids"], ids) or not np.array_equal(m["folds"], folds) for m in members):
+        raise SystemExit("the OOF files must hold the same passages and folds")
+    scores = sum(w * m["scores"] for w, m in zip(weights, members))
     doc_type = np.array([str((r.get("meta") or {}).get("doc_type") or "unknown") for r in records])
 
     def cut(mask: np.ndarray) -> float:

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 def nb_ratio(x, y: np.ndarray, alpha: float) -> np.ndarray:
     """log((p / |p|_1) / (q / |q|_1)) per column: p, q = alpha + the number of positive / negative rows
     in which the column is non-zero (presence, not weight, so one long passage does not dominate)."""
-    present = (x != 0).astype(np.float64) if hasattr(x, "tocsr") else (np.asarray(x) != 0).astype(np.float64)
+    present = (x != 0).astype(np.float64)  # sparse or dense alike
     y = np.asarray(y).astype(bool)
     p = alpha + np.asarray(present[y].sum(axis=0)).ravel()
     q = alpha + np.asarray(present[~y].sum(axis=0)).ravel()

@@ -172,9 +172,8 @@ class TfidfLinearClassifier(ThemeClassifier):
         # (transient, not saved) can tune thresholds without refitting
         self.oof_proba_ = np.full(y.shape, np.nan) if grouped else None
         corpus = corpus_rows(groups) if groups is not None else None
-        weights = None
-        if corpus is not None and self.written_weight != 1.0 and not corpus.all():
-            weights = np.where(corpus, 1.0, self.written_weight)
+        weighted = corpus is not None and self.written_weight != 1.0
+        weights = np.where(corpus, 1.0, self.written_weight) if weighted else None
         self.coef_, self.intercept_, self.platt_ = fit_calibrated_linear(
             x, y, C=self.C, class_weight=self.class_weight, folds=self.calibration_folds,
             random_state=self.random_state, solver="liblinear",
